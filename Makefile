@@ -1,0 +1,124 @@
+# mailconf: one GNU Makefile; every variant builds into its own directory.
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BUILD    ?= build
+VERSION  := 0.1.0
+# Dev builds read templates/ and presets/ from this tree; `make install`
+# rebuilds with the installed location.
+DATADIR  ?= $(CURDIR)
+
+CC       ?= cc
+WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wformat=2
+CFLAGS   ?= -O2 -g
+ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(EXTRA_CFLAGS)
+ALL_CPPFLAGS = -D_POSIX_C_SOURCE=200809L -DDATADIR='"$(DATADIR)"' \
+            -DVERSION='"$(VERSION)"' $(shell pkg-config --cflags libxml-2.0) \
+            $(CPPFLAGS)
+# Debian 12 ships no iniparser.pc.
+LDLIBS   := -liniparser $(shell pkg-config --libs libxml-2.0)
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer \
+            -fno-sanitize-recover=all
+
+SRCS     := $(wildcard generator/*.c)
+LIBSRCS  := $(filter-out generator/main.c,$(SRCS))
+OBJS     := $(SRCS:generator/%.c=$(BUILD)/obj/%.o)
+LIBOBJS  := $(LIBSRCS:generator/%.c=$(BUILD)/obj/%.o)
+UNITSRCS := $(wildcard tests/unit/test_*.c)
+UNITBINS := $(UNITSRCS:tests/unit/%.c=$(BUILD)/unit/%)
+
+# Packages: what building needs, and what the tests add (real consumers).
+BUILD_DEPS := build-essential pkg-config libxml2-dev libiniparser-dev
+TEST_DEPS  := libcmocka-dev libxml2-utils clang python3 thunderbird
+
+.PHONY: all run check test asan unit golden errors schema integration \
+        thunderbird deps test-deps install uninstall format format-check \
+        lint clean
+
+all: $(BUILD)/mailconf
+
+$(BUILD)/mailconf: $(OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+
+$(BUILD)/obj/%.o: generator/%.c generator/*.h | $(BUILD)/obj
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/unit/%: tests/unit/%.c $(LIBOBJS) | $(BUILD)/unit
+	$(CC) $(ALL_CPPFLAGS) -Igenerator $(ALL_CFLAGS) -o $@ $< $(LIBOBJS) \
+	    $(LDLIBS) -lcmocka
+
+$(BUILD)/obj $(BUILD)/unit:
+	mkdir -p $@
+
+# Installs the Debian packages a target needs, when some are missing
+# (root, or sudo, is needed only then).
+deps:
+	@tests/install-deps.sh $(BUILD_DEPS)
+
+test-deps:
+	@tests/install-deps.sh $(BUILD_DEPS) $(TEST_DEPS)
+
+# The main job: the default preset, every target, into ./out.
+run: deps
+	$(MAKE) all
+	$(BUILD)/mailconf generate --preset gmail --out out
+
+# Every test, then the same suite under ASan + UBSan.
+check: test-deps
+	$(MAKE) test
+	$(MAKE) asan
+
+test: all unit golden errors schema integration thunderbird
+
+unit: $(UNITBINS)
+	@tests/run-unit.sh $(UNITBINS)
+
+golden: all
+	@tests/run-golden.sh $(BUILD)/mailconf
+
+errors: all
+	@tests/run-errors.sh $(BUILD)/mailconf
+
+schema: all
+	@tests/run-schema.sh $(BUILD)/mailconf
+
+integration: all
+	@tests/run-integration.sh $(BUILD)/mailconf
+
+thunderbird: all
+	@tests/run-thunderbird.sh $(BUILD)/mailconf
+
+# Sanitizers over the whole suite but Thunderbird (which runs no code of
+# ours), so a leak or UB anywhere fails the build.
+asan:
+	$(MAKE) BUILD=build/asan CC=clang CFLAGS="-O1 -g $(SAN)" \
+	    LDFLAGS="$(SAN)" ASAN_OPTIONS=detect_leaks=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1 \
+	    all unit golden errors schema integration
+
+install:
+	$(MAKE) BUILD=build/install DATADIR=$(PREFIX)/share/mailconf all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mailconf/templates \
+	    $(DESTDIR)$(PREFIX)/share/mailconf/presets $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 build/install/mailconf $(DESTDIR)$(PREFIX)/bin/mailconf
+	install -m 0644 templates/*.mustache $(DESTDIR)$(PREFIX)/share/mailconf/templates/
+	install -m 0644 presets/*.ini $(DESTDIR)$(PREFIX)/share/mailconf/presets/
+	install -m 0644 mailconf.1 $(DESTDIR)$(PREFIX)/share/man/man1/mailconf.1
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/mailconf $(DESTDIR)$(PREFIX)/share/man/man1/mailconf.1
+	rm -rf $(DESTDIR)$(PREFIX)/share/mailconf
+
+format:
+	clang-format -i generator/*.[ch] tests/unit/*.[ch]
+
+format-check:
+	clang-format --dry-run -Werror generator/*.[ch] tests/unit/*.[ch]
+
+# The seams: one library per file that needs it.
+lint:
+	tests/check-seams.sh
+
+clean:
+	rm -rf build out

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/* The provider model: what a spec says, typed and validated; knows no INI,
+ * template or target. */
+#ifndef MAILCONF_MODEL_H
+#define MAILCONF_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "diag.h"
+
+/* A key = value read from a source file, with where it was written.
+ * Front ends (spec.c for INI) produce these; model_build types them. */
+struct entry {
+	char *section; /* lower case, e.g. "smtp.ssl" */
+	char *key;     /* lower case */
+	char *value;
+	const char *file; /* borrowed from struct source */
+	int line;
+};
+
+/* A section header, in the order sections appear (preset first). */
+struct section {
+	char *name;
+	const char *file;
+	int line;
+};
+
+/* Everything a front end read: owned arrays; files holds the names that
+ * entries and sections point to. */
+struct source {
+	struct entry *entries;
+	size_t nentries;
+	struct section *sections;
+	size_t nsections;
+	char **files;
+	size_t nfiles;
+};
+
+enum proto { PROTO_IMAP, PROTO_POP3, PROTO_SMTP };
+enum security { SECURITY_SSL, SECURITY_STARTTLS, SECURITY_NONE };
+enum auth {
+	AUTH_PASSWORD_CLEARTEXT,
+	AUTH_PASSWORD_ENCRYPTED,
+	AUTH_OAUTH2,
+	AUTH_NTLM,
+	AUTH_GSSAPI,
+	AUTH_CLIENT_CERT,
+	AUTH_NONE,
+	AUTH_COUNT
+};
+
+/* The spec's word for each value, indexed by the enum. */
+extern const char *const proto_names[];
+extern const char *const security_names[];
+extern const char *const auth_names[];
+
+struct server {
+	enum proto proto;
+	char *section; /* its section name, for diagnostics */
+	char *host;
+	int port;
+	enum security security;
+	enum auth auth[AUTH_COUNT]; /* preference order, no repeats */
+	size_t nauth;
+	char *username;
+	int leave_on_server; /* POP3: -1 unset, 0 or 1 */
+	int days_to_keep;    /* POP3: 0 unset */
+};
+
+/* A text in one language; name is the key that identifies a step. */
+struct ltext {
+	char *lang;
+	char *name;
+	char *text;
+};
+
+struct model {
+	char *id;
+	char *name;
+	char *short_name;
+	char **domains;
+	size_t ndomains;
+	char **host_domains; /* extra domains servers may live in */
+	size_t nhost_domains;
+	struct server *servers; /* preference order; IMAP/POP3 and SMTP mixed */
+	size_t nservers;
+	char *doc_url; /* NULL when there is no [documentation] */
+	struct ltext *doc;
+	size_t ndoc;
+	char *before_url; /* NULL when unset */
+	struct ltext *before;
+	size_t nbefore;
+	struct ltext *caveats;
+	size_t ncaveats;
+	char *oauth_issuer; /* NULL when there is no [oauth2] */
+	char *oauth_scope;
+	char *oauth_auth_url;
+	char *oauth_token_url;
+	struct source *src; /* owned: where each value came from */
+};
+
+/* model_build types and checks every entry of src, reporting each problem
+ * to d. It takes ownership of src. Returns NULL when there was an error. */
+struct model *model_build(struct source *src, struct diag *d);
+/* model_lint reports warnings and notes on a built model: plaintext
+ * passwords, port/security mismatches, hosts that look mistyped.
+ * known_hosts (NULL-terminated pairs host, preset name; may be NULL) are
+ * the hosts of the preset library, for typo detection. */
+void model_lint(const struct model *m, const char *const *known_hosts,
+                struct diag *d);
+/* model_loc fills at with where section/key was written (key NULL or
+ * absent: the section header; section absent: the first file). */
+void model_loc(const struct model *m, const char *section, const char *key,
+               struct loc *at);
+bool server_is_incoming(const struct server *s);
+void model_free(struct model *m);
+void source_free(struct source *src);
+
+#endif

@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: MIT */
+/* Writing outputs safely: all-or-nothing planning, no clobbering, atomic
+ * replace, a manifest. */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "output.h"
+#include "xalloc.h"
+
+unsigned long long
+content_hash(const char *s, size_t n)
+{
+	unsigned long long h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+void
+plan_add(struct plan *p, const char *path, struct buf *data, unsigned mode)
+{
+	p->files = xreallocarray(p->files, p->n + 1, sizeof(*p->files));
+	p->files[p->n].path = xstrdup(path);
+	p->files[p->n].data = *data;
+	p->files[p->n].mode = mode;
+	p->n++;
+	*data = (struct buf)BUF_INIT;
+}
+
+void
+plan_free(struct plan *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->files[i].path);
+		buf_free(&p->files[i].data);
+	}
+	free(p->files);
+	p->files = NULL;
+	p->n = 0;
+}
+
+static void
+split_path(const char *path, char **dir, const char **base)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL) {
+		*dir = xstrdup(".");
+		*base = path;
+	} else {
+		*dir = slash == path ? xstrdup("/")
+		                     : xstrndup(path, (size_t)(slash - path));
+		*base = slash + 1;
+	}
+}
+
+/* read_all reads a regular file; false when it does not exist. A file
+ * that exists but cannot be read is reported. */
+static bool
+read_all(const char *path, struct buf *b, bool *exists, struct diag *d)
+{
+	char chunk[8192];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW);
+
+	*exists = fd >= 0 || errno != ENOENT;
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return true;
+		diag_error(d, NULL, "cannot read %s: %s", path,
+		           strerror(errno));
+		return false;
+	}
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		buf_add(b, chunk, (size_t)n);
+	if (n < 0) {
+		diag_error(d, NULL, "cannot read %s: %s", path,
+		           strerror(errno));
+		close(fd);
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
+/* manifest_has says whether dir's manifest records hash for name. */
+static bool
+manifest_has(const char *dir, const char *name, unsigned long long hash)
+{
+	char *path = xasprintf("%s/%s", dir, MANIFEST_NAME);
+	FILE *f = fopen(path, "r");
+	char line[4096];
+	bool found = false;
+
+	free(path);
+	if (f == NULL)
+		return false;
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		unsigned long long h;
+		int off = 0;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (sscanf(line, "fnv1a64:%16llx %n", &h, &off) == 1 &&
+		    off > 0 && strcmp(line + off, name) == 0 && h == hash)
+			found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+bool
+plan_check(const struct plan *p, bool force, struct diag *d)
+{
+	bool ok = true;
+
+	for (size_t i = 0; i < p->n; i++) {
+		const struct outfile *f = &p->files[i];
+		struct buf old = BUF_INIT;
+		const char *base;
+		char *dir;
+		bool exists;
+
+		if (!read_all(f->path, &old, &exists, d)) {
+			ok = false;
+			continue;
+		}
+		split_path(f->path, &dir, &base);
+		if (exists && !force &&
+		    !(old.len == f->data.len &&
+		      memcmp(buf_cstr(&old), buf_cstr(&f->data), old.len) ==
+		          0) &&
+		    !manifest_has(dir, base,
+		                  content_hash(buf_cstr(&old), old.len))) {
+			diag_error(d, NULL,
+			           "%s exists and was not written by mailconf, "
+			           "or was edited since; not replacing it "
+			           "(use --force to replace it)",
+			           f->path);
+			ok = false;
+		}
+		free(dir);
+		buf_free(&old);
+	}
+	return ok;
+}
+
+static bool
+mkdirs(const char *dir, struct diag *d)
+{
+	char *p = xstrdup(dir);
+	bool ok = true;
+
+	for (char *s = p + 1; ok; s++) {
+		char c = *s;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+			diag_error(d, NULL, "cannot create directory %s: %s", p,
+			           strerror(errno));
+			ok = false;
+		}
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	free(p);
+	return ok;
+}
+
+/* write_atomic replaces path with data so that a reader sees the old
+ * file or the new one, never a part: a temporary file in the same
+ * directory, flushed, then renamed over it. */
+static bool
+write_atomic(const char *path, const char *data, size_t len, unsigned mode,
+             struct diag *d)
+{
+	const char *base;
+	char *dir, *tmp;
+	int fd;
+	bool ok = false;
+
+	split_path(path, &dir, &base);
+	tmp = xasprintf("%s/.%s.mailconf-XXXXXX", dir, base);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		diag_error(d, NULL, "cannot create a file in %s: %s", dir,
+		           strerror(errno));
+		goto out;
+	}
+	for (size_t done = 0; done < len;) {
+		ssize_t n = write(fd, data + done, len - done);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			diag_error(d, NULL, "cannot write %s: %s", tmp,
+			           strerror(errno));
+			goto fail;
+		}
+		done += (size_t)n;
+	}
+	if (fchmod(fd, mode) != 0 || fsync(fd) != 0) {
+		diag_error(d, NULL, "cannot write %s: %s", tmp,
+		           strerror(errno));
+		goto fail;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		diag_error(d, NULL, "cannot write %s: %s", tmp,
+		           strerror(errno));
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0) {
+		diag_error(d, NULL, "cannot replace %s: %s", path,
+		           strerror(errno));
+		goto fail;
+	}
+	ok = true;
+	goto out;
+fail:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+out:
+	free(tmp);
+	free(dir);
+	return ok;
+}
+
+/* update_manifest records the files of the plan that live in dir. With
+ * keep, the hashes recorded before stay too: written before the files
+ * are replaced, the manifest then vouches for the old content and the new,
+ * so an interrupted run leaves every file recognisably mailconf's. */
+static bool
+update_manifest(const struct plan *p, const char *dir, bool keep,
+                struct diag *d)
+{
+	char *path = xasprintf("%s/%s", dir, MANIFEST_NAME);
+	struct buf old = BUF_INIT, out = BUF_INIT;
+	bool exists, ok;
+	size_t pos = 0;
+
+	ok = read_all(path, &old, &exists, d);
+	buf_puts(&out, "# mailconf: files written here and a hash of their "
+	               "content; mailconf only replaces these\n");
+	/* Keep what earlier runs recorded for files this run did not touch. */
+	while (ok && pos < old.len) {
+		const char *line = old.data + pos;
+		const char *nl = memchr(line, '\n', old.len - pos);
+		size_t n = nl != NULL ? (size_t)(nl - line) : old.len - pos;
+		const char *sp = memchr(line, ' ', n);
+		bool mine = false;
+
+		pos += n + 1;
+		if (line[0] == '#' || sp == NULL)
+			continue;
+		for (size_t i = 0; i < p->n; i++) {
+			const char *base;
+			char *fdir;
+
+			split_path(p->files[i].path, &fdir, &base);
+			mine |= strcmp(fdir, dir) == 0 &&
+			        strlen(base) == (size_t)(line + n - sp - 1) &&
+			        memcmp(base, sp + 1, strlen(base)) == 0;
+			free(fdir);
+		}
+		if (!mine || keep) {
+			buf_add(&out, line, n);
+			buf_putc(&out, '\n');
+		}
+	}
+	for (size_t i = 0; ok && i < p->n; i++) {
+		const struct outfile *f = &p->files[i];
+		const char *base;
+		char *fdir;
+
+		split_path(f->path, &fdir, &base);
+		if (strcmp(fdir, dir) == 0)
+			buf_printf(
+			    &out, "fnv1a64:%016llx %s\n",
+			    content_hash(buf_cstr(&f->data), f->data.len),
+			    base);
+		free(fdir);
+	}
+	if (ok && !(exists && old.len == out.len &&
+	            memcmp(old.data, out.data, out.len) == 0))
+		ok = write_atomic(path, out.data, out.len, 0644, d);
+	buf_free(&old);
+	buf_free(&out);
+	free(path);
+	return ok;
+}
+
+/* for_each_dir calls update_manifest once for each directory of p. */
+static bool
+update_manifests(const struct plan *p, bool keep, struct diag *d)
+{
+	bool ok = true;
+
+	for (size_t i = 0; ok && i < p->n; i++) {
+		const char *base;
+		char *dir;
+		bool seen = false;
+
+		split_path(p->files[i].path, &dir, &base);
+		for (size_t j = 0; j < i && !seen; j++) {
+			char *other;
+
+			split_path(p->files[j].path, &other, &base);
+			seen = strcmp(other, dir) == 0;
+			free(other);
+		}
+		if (!seen)
+			ok = mkdirs(dir, d) && update_manifest(p, dir, keep, d);
+		free(dir);
+	}
+	return ok;
+}
+
+bool
+plan_write(const struct plan *p, struct diag *d, int *written, int *unchanged)
+{
+	bool ok = update_manifests(p, true, d);
+
+	for (size_t i = 0; ok && i < p->n; i++) {
+		const struct outfile *f = &p->files[i];
+		struct buf old = BUF_INIT;
+		bool exists;
+
+		ok = read_all(f->path, &old, &exists, d);
+		if (ok && exists && old.len == f->data.len &&
+		    memcmp(buf_cstr(&old), buf_cstr(&f->data), old.len) == 0) {
+			/* Same bytes: keep the file and its mtime, so caches
+			 * and ETags stay valid; only mend the mode. */
+			if (chmod(f->path, f->mode) != 0) {
+				diag_error(d, NULL, "cannot chmod %s: %s",
+				           f->path, strerror(errno));
+				ok = false;
+			}
+			(*unchanged)++;
+		} else if (ok) {
+			ok = write_atomic(f->path, buf_cstr(&f->data),
+			                  f->data.len, f->mode, d);
+			*written += ok;
+		}
+		buf_free(&old);
+	}
+	return ok && update_manifests(p, false, d);
+}

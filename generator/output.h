@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/* Writing outputs safely: all-or-nothing planning, no clobbering, atomic
+ * replace, a manifest. */
+#ifndef MAILCONF_OUTPUT_H
+#define MAILCONF_OUTPUT_H
+
+#include <stdbool.h>
+
+#include "buf.h"
+#include "diag.h"
+
+/* Each directory mailconf writes to holds this file: one line per file it
+ * wrote, with a hash of the content it wrote. A file that is absent from
+ * it, or whose content no longer matches, is the user's. */
+#define MANIFEST_NAME ".mailconf-manifest"
+
+struct outfile {
+	char *path;
+	struct buf data;
+	unsigned mode;
+};
+
+struct plan {
+	struct outfile *files;
+	size_t n;
+};
+
+#define PLAN_INIT                                                              \
+	{                                                                      \
+		NULL, 0                                                        \
+	}
+
+/* plan_add queues path with data (the plan takes over data's memory and
+ * leaves *data empty) and permission bits mode. */
+void plan_add(struct plan *p, const char *path, struct buf *data,
+              unsigned mode);
+/* plan_check reports, for every queued file, an existing file at its path
+ * that mailconf did not write or that was edited since, unless force.
+ * Returns false when any was found. */
+bool plan_check(const struct plan *p, bool force, struct diag *d);
+/* plan_write writes every file atomically (temporary file in the same
+ * directory, then rename), skipping files whose content is unchanged, and
+ * records them in each directory's manifest. Creates missing directories.
+ * Returns false on a system error, reported to d. */
+bool plan_write(const struct plan *p, struct diag *d, int *written,
+                int *unchanged);
+void plan_free(struct plan *p);
+
+/* content_hash is the 64-bit FNV-1a hash the manifest records. */
+unsigned long long content_hash(const char *s, size_t n);
+
+#endif

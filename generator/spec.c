@@ -1,0 +1,670 @@
+/* SPDX-License-Identifier: MIT */
+/* INI spec (+ the preset it names) -> source entries; the only file that uses
+ * iniparser. */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <iniparser/iniparser.h>
+
+#include "buf.h"
+#include "spec.h"
+#include "text.h"
+#include "xalloc.h"
+
+/* iniparser 4.1 reads lines into a 1024-byte buffer and gives up on longer
+ * ones; stay well inside that so its limit is never what the user meets. */
+#define MAX_LINE 1000
+/* A spec is a few kilobytes; a provider with thousands of domains is still
+ * far below this. */
+#define MAX_FILE (16 * 1024 * 1024)
+
+/* The "[section] key" of each line, as a scan of the file sees it. */
+struct scan {
+	const char *file;
+	struct source *src;
+	struct diag *d;
+	int errors;
+	char *section; /* current section, owned */
+	int section_line;
+};
+
+static char *
+read_file(const char *path, size_t *len, struct diag *d)
+{
+	FILE *f = fopen(path, "rb");
+	struct buf b = BUF_INIT;
+	char chunk[8192];
+	size_t n;
+
+	if (f == NULL) {
+		struct loc at = {NULL, 0, NULL, NULL};
+
+		diag_error(d, &at, "cannot open %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		buf_add(&b, chunk, n);
+		if (b.len > MAX_FILE)
+			break;
+	}
+	if (ferror(f) || b.len > MAX_FILE) {
+		struct loc at = {path, 0, NULL, NULL};
+
+		if (ferror(f))
+			diag_error(d, &at, "cannot read: %s", strerror(errno));
+		else
+			diag_error(d, &at, "file is larger than %d MiB",
+			           MAX_FILE / (1024 * 1024));
+		fclose(f);
+		buf_free(&b);
+		return NULL;
+	}
+	fclose(f);
+	*len = b.len;
+	if (b.data == NULL)
+		return xstrdup("");
+	return b.data;
+}
+
+static void serr(struct scan *s, int line, const char *section, const char *key,
+                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void
+serr(struct scan *s, int line, const char *section, const char *key,
+     const char *fmt, ...)
+{
+	struct loc at = {s->file, line, section, key};
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_vmsg(s->d, DIAG_ERROR, &at, fmt, ap);
+	va_end(ap);
+	s->errors++;
+}
+
+static bool
+is_space(char c)
+{
+	return isspace((unsigned char)c) != 0;
+}
+
+static void
+lower(char *p)
+{
+	for (; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+}
+
+static bool
+name_ok(const char *p)
+{
+	if (*p == '\0')
+		return false;
+	for (; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-' &&
+		    *p != '.')
+			return false;
+	return true;
+}
+
+static const struct entry *
+find_entry(const struct source *src, const char *file, const char *section,
+           const char *key)
+{
+	for (size_t i = 0; i < src->nentries; i++) {
+		const struct entry *e = &src->entries[i];
+
+		if ((file == NULL || strcmp(e->file, file) == 0) &&
+		    strcmp(e->section, section) == 0 &&
+		    strcmp(e->key, key) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+static const struct section *
+find_section(const struct source *src, const char *file, const char *name)
+{
+	for (size_t i = 0; i < src->nsections; i++)
+		if ((file == NULL ||
+		     strcmp(src->sections[i].file, file) == 0) &&
+		    strcmp(src->sections[i].name, name) == 0)
+			return &src->sections[i];
+	return NULL;
+}
+
+static void
+scan_section(struct scan *s, char *p, size_t n, int line)
+{
+	char *close = memchr(p, ']', n);
+	char *name;
+
+	if (close == NULL || close != p + n - 1) {
+		serr(s, line, NULL, NULL,
+		     "syntax error: a section header is \"[name]\" alone on "
+		     "its line");
+		return;
+	}
+	name = xstrndup(p + 1, n - 2);
+	lower(name);
+	free(s->section);
+	s->section = NULL;
+	if (!name_ok(name)) {
+		serr(s, line, NULL, NULL,
+		     "invalid section name \"[%s]\": use letters, digits, "
+		     "\"-\", \"_\" and \".\"",
+		     name);
+		free(name);
+		return;
+	}
+	s->section = name;
+	s->section_line = line;
+	{
+		const struct section *dup = find_section(s->src, s->file, name);
+
+		if (dup != NULL) {
+			serr(s, line, name, NULL,
+			     "duplicate section; it was opened on line %d (a "
+			     "second server needs its own name, e.g. "
+			     "[%s.backup])",
+			     dup->line, name);
+			return;
+		}
+	}
+	s->src->sections = xreallocarray(
+	    s->src->sections, s->src->nsections + 1, sizeof(*s->src->sections));
+	s->src->sections[s->src->nsections++] =
+	    (struct section){xstrdup(name), s->file, line};
+}
+
+/* value_of applies iniparser 4.1's value rules to the text after "=": a
+ * value in "..." or '...' is taken literally; otherwise ";" or "#" ends it.
+ * Where the user probably did not mean a comment (no space before it), it
+ * is an error instead, since iniparser would cut the value silently. */
+static char *
+value_of(struct scan *s, int line, const char *key, char *v)
+{
+	size_t n = strlen(v);
+
+	if (n > 0 && (v[0] == '"' || v[0] == '\'')) {
+		char *end = strchr(v + 1, v[0]);
+		char *rest;
+
+		if (end == NULL) {
+			serr(s, line, s->section, key,
+			     "missing closing %c quote", v[0]);
+			return NULL;
+		}
+		for (rest = end + 1; is_space(*rest); rest++)
+			;
+		if (*rest != '\0' && *rest != ';' && *rest != '#') {
+			serr(s, line, s->section, key,
+			     "unexpected text after the closing quote: \"%s\"",
+			     rest);
+			return NULL;
+		}
+		return xstrndup(v + 1, (size_t)(end - v - 1));
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] != ';' && v[i] != '#')
+			continue;
+		if (i > 0 && !is_space(v[i - 1])) {
+			serr(s, line, s->section, key,
+			     "\"%c\" starts a comment, so the value would end "
+			     "before it; put the whole value in double quotes",
+			     v[i]);
+			return NULL;
+		}
+		while (i > 0 && is_space(v[i - 1]))
+			i--;
+		return xstrndup(v, i);
+	}
+	return xstrdup(v);
+}
+
+static void
+scan_key(struct scan *s, char *p, size_t n, int line)
+{
+	char *eq = memchr(p, '=', n);
+	char *key, *raw, *value;
+	size_t kn;
+	const struct entry *dup;
+
+	if (p[n - 1] == '\\') {
+		serr(s, line, s->section, NULL,
+		     "line continuation with \"\\\" is not supported; write "
+		     "the value on one line");
+		return;
+	}
+	if (eq == NULL) {
+		serr(s, line, s->section, NULL,
+		     "syntax error: expected \"key = value\", \"[section]\" "
+		     "or a comment starting with \";\" or \"#\"");
+		return;
+	}
+	kn = (size_t)(eq - p);
+	while (kn > 0 && is_space(p[kn - 1]))
+		kn--;
+	key = xstrndup(p, kn);
+	lower(key);
+	if (!name_ok(key)) {
+		serr(s, line, s->section, NULL,
+		     "syntax error: invalid key name \"%s\": use letters, "
+		     "digits, \"-\", \"_\" and \".\"",
+		     key);
+		goto out;
+	}
+	if (s->section == NULL) {
+		serr(s, line, NULL, key,
+		     "key outside any section; put it under a section such "
+		     "as [provider]");
+		goto out;
+	}
+	raw = eq + 1;
+	while (is_space(*raw))
+		raw++;
+	value = value_of(s, line, key, raw);
+	if (value == NULL)
+		goto out;
+	dup = find_entry(s->src, s->file, s->section, key);
+	if (dup != NULL) {
+		serr(s, line, s->section, key,
+		     "duplicate key; it was already set on line %d", dup->line);
+		free(value);
+		goto out;
+	}
+	s->src->entries = xreallocarray(s->src->entries, s->src->nentries + 1,
+	                                sizeof(*s->src->entries));
+	s->src->entries[s->src->nentries++] = (struct entry){
+	    xstrdup(s->section), xstrdup(key), value, s->file, line};
+out:
+	free(key);
+}
+
+/* scan reads the file line by line the way iniparser will, recording the
+ * location of every section and key, and reporting what iniparser would
+ * accept silently or reject without a line: duplicates, control
+ * characters, invalid UTF-8, long lines. */
+static void
+scan(struct scan *s, char *text, size_t len)
+{
+	size_t pos = 0;
+	int line = 0;
+
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+		serr(s, 1, NULL, NULL,
+		     "file starts with a UTF-8 byte order mark; save it as "
+		     "UTF-8 without BOM");
+		return;
+	}
+	while (pos < len) {
+		char *p = text + pos, *nl = memchr(p, '\n', len - pos);
+		size_t n = nl != NULL ? (size_t)(nl - p) : len - pos;
+		const char *ctl;
+		size_t bad;
+
+		pos += n + (nl != NULL);
+		line++;
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (n > MAX_LINE) {
+			serr(s, line, NULL, NULL,
+			     "line is longer than %d bytes", MAX_LINE);
+			continue;
+		}
+		if (memchr(p, '\0', n) != NULL) {
+			serr(s, line, NULL, NULL,
+			     "NUL byte (U+0000) not allowed");
+			continue;
+		}
+		p[n] = '\0';
+		bad = utf8_check(p, n);
+		if (bad != (size_t)-1) {
+			serr(s, line, NULL, NULL,
+			     "invalid UTF-8 (byte 0x%02x at column %zu); save "
+			     "the file as UTF-8",
+			     (unsigned char)p[bad], bad + 1);
+			continue;
+		}
+		while (n > 0 && is_space(p[n - 1]))
+			p[--n] = '\0';
+		while (is_space(*p)) {
+			p++;
+			n--;
+		}
+		ctl = first_control(p);
+		if (ctl != NULL) {
+			serr(s, line, s->section, NULL,
+			     "control character U+%04X not allowed",
+			     (unsigned char)*ctl);
+			continue;
+		}
+		if (n == 0 || *p == ';' || *p == '#')
+			continue;
+		if (*p == '[')
+			scan_section(s, p, n, line);
+		else
+			scan_key(s, p, n, line);
+	}
+}
+
+static struct diag *ini_diag;
+static const char *ini_file;
+
+/* iniparser reports through a printf-like callback with no context. */
+static int
+ini_error(const char *fmt, ...)
+{
+	struct loc at = {ini_file, 0, NULL, NULL};
+	char msg[1024];
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	n = strlen(msg);
+	while (n > 0 && is_space(msg[n - 1]))
+		msg[--n] = '\0';
+	for (char *c = msg; *c != '\0'; c++)
+		if (*c == '\n')
+			*c = ' ';
+	if (ini_diag != NULL)
+		diag_error(ini_diag, &at, "iniparser: %s", msg);
+	return 0;
+}
+
+/* load_values takes every value from iniparser, which the project reads
+ * INI with; the scan above only located them. A disagreement means the
+ * scan's idea of the syntax is wrong, so it is an internal error. */
+static bool
+load_values(struct source *src, size_t first, const char *path, struct diag *d)
+{
+	dictionary *dict;
+	bool ok = true;
+
+	ini_diag = d;
+	ini_file = path;
+	iniparser_set_error_callback(ini_error);
+	dict = iniparser_load(path);
+	ini_diag = NULL;
+	if (dict == NULL)
+		return false;
+	for (size_t i = first; i < src->nentries; i++) {
+		struct entry *e = &src->entries[i];
+		char *k = xasprintf("%s:%s", e->section, e->key);
+		const char *v = iniparser_getstring(dict, k, NULL);
+
+		if (v == NULL || strcmp(v, e->value) != 0) {
+			struct loc at = {path, e->line, e->section, e->key};
+
+			diag_error(d, &at,
+			           "internal error: iniparser read \"%s\", "
+			           "mailconf read \"%s\"",
+			           v != NULL ? v : "(nothing)", e->value);
+			ok = false;
+		} else {
+			free(e->value);
+			e->value = xstrdup(v);
+		}
+		free(k);
+	}
+	iniparser_freedict(dict);
+	return ok;
+}
+
+static const char *
+add_file(struct source *src, const char *path)
+{
+	src->files =
+	    xreallocarray(src->files, src->nfiles + 1, sizeof(*src->files));
+	src->files[src->nfiles] = xstrdup(path);
+	return src->files[src->nfiles++];
+}
+
+/* read_ini appends the sections and entries of path to src. */
+static bool
+read_ini(struct source *src, const char *path, struct diag *d)
+{
+	struct scan s = {.src = src, .d = d};
+	size_t first = src->nentries, len;
+	char *text = read_file(path, &len, d);
+
+	if (text == NULL)
+		return false;
+	s.file = add_file(src, path);
+	scan(&s, text, len);
+	free(text);
+	free(s.section);
+	if (s.errors > 0)
+		return false;
+	return load_values(src, first, path, d);
+}
+
+bool
+spec_preset_name_ok(const char *name)
+{
+	if (*name == '\0' || strlen(name) > 64)
+		return false;
+	for (const char *p = name; *p != '\0'; p++)
+		if (!islower((unsigned char)*p) &&
+		    !isdigit((unsigned char)*p) && *p != '-' && *p != '_' &&
+		    *p != '.')
+			return false;
+	return name[0] != '.';
+}
+
+char *
+spec_preset_path(const char *presets_dir, const char *name)
+{
+	char *path;
+	FILE *f;
+
+	if (!spec_preset_name_ok(name))
+		return NULL;
+	path = xasprintf("%s/%s.ini", presets_dir, name);
+	f = fopen(path, "r");
+	if (f == NULL) {
+		free(path);
+		return NULL;
+	}
+	fclose(f);
+	return path;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **
+spec_preset_names(const char *presets_dir)
+{
+	DIR *dir = opendir(presets_dir);
+	char **names = NULL;
+	size_t n = 0;
+	struct dirent *de;
+
+	if (dir != NULL) {
+		while ((de = readdir(dir)) != NULL) {
+			size_t len = strlen(de->d_name);
+			char *name;
+
+			if (len <= 4 ||
+			    strcmp(de->d_name + len - 4, ".ini") != 0)
+				continue;
+			name = xstrndup(de->d_name, len - 4);
+			if (!spec_preset_name_ok(name)) {
+				free(name);
+				continue;
+			}
+			names = xreallocarray(names, n + 1, sizeof(*names));
+			names[n++] = name;
+		}
+		closedir(dir);
+	}
+	if (n > 0)
+		qsort(names, n, sizeof(*names), cmp_str);
+	names = xreallocarray(names, n + 1, sizeof(*names));
+	names[n] = NULL;
+	return names;
+}
+
+void
+spec_free_names(char **names)
+{
+	if (names == NULL)
+		return;
+	for (size_t i = 0; names[i] != NULL; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* merge lays the spec over its preset: a key the spec sets replaces the
+ * preset's (and keeps the preset's position); new sections follow. */
+static void
+merge(struct source *dst, struct source *over)
+{
+	for (size_t i = 0; i < over->nsections; i++) {
+		if (find_section(dst, NULL, over->sections[i].name) != NULL) {
+			free(over->sections[i].name);
+			continue;
+		}
+		dst->sections = xreallocarray(dst->sections, dst->nsections + 1,
+		                              sizeof(*dst->sections));
+		dst->sections[dst->nsections++] = over->sections[i];
+	}
+	for (size_t i = 0; i < over->nentries; i++) {
+		struct entry *e = &over->entries[i];
+		struct entry *old =
+		    (struct entry *)find_entry(dst, NULL, e->section, e->key);
+
+		if (old != NULL) {
+			free(old->section);
+			free(old->key);
+			free(old->value);
+			*old = *e;
+			continue;
+		}
+		dst->entries = xreallocarray(dst->entries, dst->nentries + 1,
+		                             sizeof(*dst->entries));
+		dst->entries[dst->nentries++] = *e;
+	}
+	for (size_t i = 0; i < over->nfiles; i++) {
+		dst->files = xreallocarray(dst->files, dst->nfiles + 1,
+		                           sizeof(*dst->files));
+		dst->files[dst->nfiles++] = over->files[i];
+	}
+	free(over->sections);
+	free(over->entries);
+	free(over->files);
+	free(over);
+}
+
+void
+spec_unknown_preset(const char *presets_dir, const char *name,
+                    const struct loc *at, struct diag *d)
+{
+	char **names = spec_preset_names(presets_dir);
+	const char *near = closest(name, (const char *const *)names);
+
+	if (near != NULL)
+		diag_error(d, at,
+		           "no preset named \"%s\"; did you mean \"%s\"? "
+		           "(mailconf list shows them)",
+		           name, near);
+	else
+		diag_error(d, at,
+		           "no preset named \"%s\" in %s (mailconf list shows "
+		           "them)",
+		           name, presets_dir);
+	spec_free_names(names);
+}
+
+struct source *
+spec_load(const char *path, const char *preset, const char *presets_dir,
+          struct diag *d)
+{
+	struct source *spec = xcalloc(1, sizeof(*spec)), *base;
+	const struct entry *pe;
+	struct loc at = {NULL, 0, NULL, NULL};
+	char *ppath;
+
+	if (!read_ini(spec, path, d)) {
+		source_free(spec);
+		return NULL;
+	}
+	pe = find_entry(spec, NULL, "provider", "preset");
+	if (pe != NULL) {
+		at = (struct loc){pe->file, pe->line, "provider", "preset"};
+		preset = pe->value;
+	}
+	if (preset == NULL)
+		return spec;
+	ppath = spec_preset_path(presets_dir, preset);
+	if (ppath == NULL) {
+		spec_unknown_preset(presets_dir, preset,
+		                    at.file != NULL ? &at : NULL, d);
+		source_free(spec);
+		return NULL;
+	}
+	base = xcalloc(1, sizeof(*base));
+	if (!read_ini(base, ppath, d)) {
+		free(ppath);
+		source_free(base);
+		source_free(spec);
+		return NULL;
+	}
+	free(ppath);
+	pe = find_entry(base, NULL, "provider", "preset");
+	if (pe != NULL) {
+		at = (struct loc){pe->file, pe->line, "provider", "preset"};
+		diag_error(d, &at,
+		           "a preset cannot itself name a preset; copy the "
+		           "values instead");
+		source_free(base);
+		source_free(spec);
+		return NULL;
+	}
+	merge(base, spec);
+	return base;
+}
+
+char **
+spec_known_hosts(const char *presets_dir)
+{
+	char **names = spec_preset_names(presets_dir);
+	char **out = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; names[i] != NULL; i++) {
+		char *path = xasprintf("%s/%s.ini", presets_dir, names[i]);
+		struct diag quiet = DIAG_INIT;
+		struct source *src = xcalloc(1, sizeof(*src));
+
+		/* A broken preset is reported when it is used or checked,
+		 * not while it merely serves as a list of known hosts. */
+		if (read_ini(src, path, &quiet)) {
+			for (size_t j = 0; j < src->nentries; j++) {
+				if (strcmp(src->entries[j].key, "host") != 0)
+					continue;
+				out = xreallocarray(out, n + 2, sizeof(*out));
+				out[n++] = xstrdup(src->entries[j].value);
+				out[n++] = xstrdup(names[i]);
+			}
+		}
+		diag_free(&quiet);
+		source_free(src);
+		free(path);
+	}
+	spec_free_names(names);
+	out = xreallocarray(out, n + 1, sizeof(*out));
+	out[n] = NULL;
+	return out;
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/* The names a template can use: a schema of scopes, and the value tree the view
+ * fills in. */
+#ifndef MAILCONF_VALUE_H
+#define MAILCONF_VALUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum vkind {
+	VALUE_TEXT,   /* a string; a section over it renders when non-empty */
+	VALUE_NUMBER, /* decimal digits, written bare by escapers */
+	VALUE_FLAG,   /* true/false; only usable as a section */
+	VALUE_LIST, /* a list of objects (fields) or, fields == NULL, of text */
+};
+
+/* One name in a scope. A schema is an array of fields ended by {NULL}. */
+struct field {
+	const char *name;
+	enum vkind kind;
+	const struct field *fields; /* VALUE_LIST items; NULL: items are text */
+	const char *help;           /* one line, for `mailconf list --names` */
+};
+
+/* A value in the tree. An object (a list item, or the root) holds one
+ * value per field of its schema, in schema order. */
+struct value {
+	enum vkind kind;
+	char *text;           /* TEXT, NUMBER; owned; never NULL */
+	bool flag;            /* FLAG */
+	struct object **objs; /* LIST of objects: owned items */
+	char **texts;         /* LIST of text: owned items */
+	size_t n;             /* LIST: number of items */
+};
+
+struct object {
+	const struct field *schema;
+	struct value *vals; /* one per schema field, owned */
+};
+
+/* Lookup of a field's index in a schema; -1 when absent. */
+int field_index(const struct field *schema, const char *name);
+
+/* object_new makes an object whose values are empty text, 0, false or empty
+ * lists according to the schema. Owned; free with object_free. */
+struct object *object_new(const struct field *schema);
+void object_free(struct object *o);
+/* Setters abort on a name the schema lacks or a kind mismatch: that is a
+ * programming error, caught by the view's unit tests. s is copied. */
+void object_set_text(struct object *o, const char *name, const char *s);
+void object_set_number(struct object *o, const char *name, long n);
+void object_set_flag(struct object *o, const char *name, bool on);
+/* object_add_item appends a new object item to a list of objects and
+ * returns it (owned by o). */
+struct object *object_add_item(struct object *o, const char *name);
+/* object_add_text appends a text item to a list of text. */
+void object_add_text(struct object *o, const char *name, const char *s);
+/* object_get returns the value of name (borrowed), NULL when absent. */
+const struct value *object_get(const struct object *o, const char *name);
+
+#endif
