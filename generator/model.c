@@ -497,8 +497,8 @@ report_unknown_key(struct builder *b, const struct entry *e, int kind)
 		berr(b, e, "unknown key; did you mean \"%s\"?", near);
 	else if (section_kinds[kind].langs)
 		berr(b, e,
-		     "unknown key; expected %s a two-letter language code%s",
-		     keys != NULL ? "\"url\" or" : "",
+		     "unknown key; expected %sa two-letter language code%s",
+		     keys != NULL ? "\"url\" or " : "",
 		     section_kinds[kind].kind == S_DOCUMENTATION
 		         ? " (en, ja, ...)"
 		         : " and a name (en.NAME, ja.NAME, ...)");
@@ -788,7 +788,7 @@ build_server(struct builder *b, const struct section *sec, int kind)
 		const struct entry *e =
 		    entry_at(src, sec->name, "days_to_keep");
 
-		berr(b, e, "days_to_keep needs leave_on_server = true");
+		berr(b, e, "needs leave_on_server = true, not false");
 	}
 	if (s.days_to_keep > 0 && s.leave_on_server < 0)
 		s.leave_on_server = 1;
@@ -915,6 +915,7 @@ model_build(struct source *src, struct diag *d)
 	struct builder b = {.m = xcalloc(1, sizeof(struct model)), .d = d};
 	struct model *m = b.m;
 	bool have_provider = false, have_in = false, have_out = false;
+	bool unknown = false;
 	const char *first_file = src->nfiles > 0 ? src->files[0] : NULL;
 
 	m->src = src;
@@ -931,6 +932,7 @@ model_build(struct source *src, struct diag *d)
 		if (kind < 0 ||
 		    (label != NULL && !section_kinds[kind].labelled)) {
 			report_unknown_section(&b, sec);
+			unknown = true;
 			continue;
 		}
 		if (label != NULL && label[0] == '\0') {
@@ -951,8 +953,9 @@ model_build(struct source *src, struct diag *d)
 		have_in |= server_is_incoming(&m->servers[i]);
 		have_out |= !server_is_incoming(&m->servers[i]);
 	}
-	/* Entries of unknown sections were reported with their section. */
-	{
+	/* A misspelt section was reported with a suggestion; that it is
+	 * then missing would only repeat the news. */
+	if (!unknown) {
 		struct loc at = {first_file, 0, NULL, NULL};
 
 		if (!have_provider) {

@@ -31,6 +31,7 @@ struct scan {
 	int errors;
 	char *section; /* current section, owned */
 	int section_line;
+	bool skip; /* in a section already reported as broken */
 };
 
 static char *
@@ -145,6 +146,7 @@ scan_section(struct scan *s, char *p, size_t n, int line)
 	char *name;
 
 	if (close == NULL || close != p + n - 1) {
+		s->skip = true;
 		serr(s, line, NULL, NULL,
 		     "syntax error: a section header is \"[name]\" alone on "
 		     "its line");
@@ -154,6 +156,9 @@ scan_section(struct scan *s, char *p, size_t n, int line)
 	lower(name);
 	free(s->section);
 	s->section = NULL;
+	/* The keys of a section whose header is broken are skipped: they
+	 * would only be reported again as strays or duplicates. */
+	s->skip = true;
 	if (!name_ok(name)) {
 		serr(s, line, NULL, NULL,
 		     "invalid section name \"[%s]\": use letters, digits, "
@@ -167,6 +172,7 @@ scan_section(struct scan *s, char *p, size_t n, int line)
 	{
 		const struct section *dup = find_section(s->src, s->file, name);
 
+		s->skip = dup != NULL;
 		if (dup != NULL) {
 			serr(s, line, name, NULL,
 			     "duplicate section; it was opened on line %d (a "
@@ -227,12 +233,25 @@ value_of(struct scan *s, int line, const char *key, char *v)
 	return xstrdup(v);
 }
 
+/* key_of returns the lower-cased key written before eq. */
+static char *
+key_of(const char *p, const char *eq)
+{
+	size_t kn = (size_t)(eq - p);
+	char *key;
+
+	while (kn > 0 && is_space(p[kn - 1]))
+		kn--;
+	key = xstrndup(p, kn);
+	lower(key);
+	return key;
+}
+
 static void
 scan_key(struct scan *s, char *p, size_t n, int line)
 {
 	char *eq = memchr(p, '=', n);
 	char *key, *raw, *value;
-	size_t kn;
 	const struct entry *dup;
 
 	if (p[n - 1] == '\\') {
@@ -247,11 +266,9 @@ scan_key(struct scan *s, char *p, size_t n, int line)
 		     "or a comment starting with \";\" or \"#\"");
 		return;
 	}
-	kn = (size_t)(eq - p);
-	while (kn > 0 && is_space(p[kn - 1]))
-		kn--;
-	key = xstrndup(p, kn);
-	lower(key);
+	if (s->skip)
+		return;
+	key = key_of(p, eq);
 	if (!name_ok(key)) {
 		serr(s, line, s->section, NULL,
 		     "syntax error: invalid key name \"%s\": use letters, "
@@ -339,9 +356,15 @@ scan(struct scan *s, char *text, size_t len)
 		}
 		ctl = first_control(p);
 		if (ctl != NULL) {
-			serr(s, line, s->section, NULL,
-			     "control character U+%04X not allowed",
+			char *eq = strchr(p, '=');
+			char *key =
+			    eq != NULL && eq < ctl ? key_of(p, eq) : NULL;
+
+			serr(s, line, s->section, key,
+			     "control character U+%04X not allowed; a value "
+			     "is one line of text",
 			     (unsigned char)*ctl);
+			free(key);
 			continue;
 		}
 		if (n == 0 || *p == ';' || *p == '#')
@@ -574,16 +597,20 @@ spec_unknown_preset(const char *presets_dir, const char *name,
 	char **names = spec_preset_names(presets_dir);
 	const char *near = closest(name, (const char *const *)names);
 
-	if (near != NULL)
+	if (!spec_preset_name_ok(name))
+		diag_error(d, at,
+		           "\"%s\" is not a preset name: presets are named "
+		           "with lower-case letters, digits, \"-\" and \"_\"",
+		           name);
+	else if (near != NULL)
 		diag_error(d, at,
 		           "no preset named \"%s\"; did you mean \"%s\"? "
 		           "(mailconf list shows them)",
 		           name, near);
 	else
 		diag_error(d, at,
-		           "no preset named \"%s\" in %s (mailconf list shows "
-		           "them)",
-		           name, presets_dir);
+		           "no preset named \"%s\" (mailconf list shows them)",
+		           name);
 	spec_free_names(names);
 }
 

@@ -10,30 +10,41 @@ size_t
 edit_distance(const char *a, const char *b, size_t max)
 {
 	size_t la = strlen(a), lb = strlen(b);
-	size_t *row, result;
+	size_t *prev2, *prev, *row, result;
 
 	if ((la > lb ? la - lb : lb - la) > max)
 		return max + 1;
+	/* Three rows: a transposition ("smpt" for "smtp") counts as one
+	 * edit, as people make it. */
+	prev2 = xcalloc(lb + 1, sizeof(*prev2));
+	prev = xcalloc(lb + 1, sizeof(*prev));
 	row = xcalloc(lb + 1, sizeof(*row));
 	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
+		prev[j] = j;
 	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
+		size_t *t;
 
 		row[0] = i;
 		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t best = diag + (a[i - 1] != b[j - 1]);
+			size_t best = prev[j - 1] + (a[i - 1] != b[j - 1]);
 
 			if (row[j - 1] + 1 < best)
 				best = row[j - 1] + 1;
-			if (up + 1 < best)
-				best = up + 1;
+			if (prev[j] + 1 < best)
+				best = prev[j] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && prev2[j - 2] + 1 < best)
+				best = prev2[j - 2] + 1;
 			row[j] = best;
-			diag = up;
 		}
+		t = prev2;
+		prev2 = prev;
+		prev = row;
+		row = t;
 	}
-	result = row[lb];
+	result = prev[lb];
+	free(prev2);
+	free(prev);
 	free(row);
 	return result > max ? max + 1 : result;
 }

@@ -1,0 +1,57 @@
+#!/bin/sh
+# Diagnostics goldens: tests/errors/CASE.ini must give exactly CASE.stderr and
+# the exit status in CASE.status; CASE.args replaces the default arguments
+# "check CASE.ini". A failing case must also write nothing with generate.
+# UPDATE=1 rewrites .stderr and .status, for review with git diff.
+set -u
+bin=$(realpath "$1")
+cd "$(dirname "$0")/errors" || exit 2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+failed=0
+for ini in *.ini; do
+	name=${ini%.ini}
+	if [ -f "$name.args" ]; then
+		args=$(cat "$name.args")
+	else
+		args="check $ini"
+	fi
+	# shellcheck disable=SC2086
+	"$bin" $args >"$tmp/stdout" 2>"$tmp/stderr"
+	status=$?
+	if [ "${UPDATE:-0}" = 1 ]; then
+		cp "$tmp/stderr" "$name.stderr"
+		echo "$status" >"$name.status"
+	fi
+	ok=1
+	if [ ! -f "$name.stderr" ] || [ ! -f "$name.status" ]; then
+		echo "FAIL $name: no $name.stderr/$name.status (UPDATE=1 writes them)"
+		ok=0
+	else
+		if ! diff -u "$name.stderr" "$tmp/stderr"; then
+			echo "FAIL $name: diagnostics differ"
+			ok=0
+		fi
+		if [ "$status" != "$(cat "$name.status")" ]; then
+			echo "FAIL $name: exit status $status, expected $(cat "$name.status")"
+			ok=0
+		fi
+	fi
+	# Nothing is written when there is an error.
+	if [ "$status" != 0 ] && [ ! -f "$name.args" ]; then
+		rm -rf "$tmp/out"
+		"$bin" generate "$ini" --out "$tmp/out" >/dev/null 2>&1
+		if [ -e "$tmp/out" ]; then
+			echo "FAIL $name: generate wrote files despite errors"
+			ok=0
+		fi
+	fi
+	if [ $ok = 1 ]; then
+		pass=$((pass + 1))
+	else
+		failed=$((failed + 1))
+	fi
+done
+echo "errors: $pass passed, $failed failed"
+[ $failed = 0 ]

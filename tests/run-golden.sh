@@ -1,0 +1,90 @@
+#!/bin/sh
+# Golden tests: each tests/golden/CASE renders to exactly its expected/ files.
+# A case is spec.ini (or an "args" file, e.g. "--preset gmail") plus
+# expected/; every preset is a case too (tests/golden/presets/NAME).
+# UPDATE=1 rewrites the expected files, for review with git diff.
+set -u
+bin=$(realpath "$1")
+top=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+failed=0
+
+run_case() { # name dir args...
+	name=$1 dir=$2
+	shift 2
+	out="$tmp/$name"
+	rm -rf "$out" "$out.again"
+	if ! "$bin" generate "$@" --out "$out" -q 2>"$tmp/stderr"; then
+		echo "FAIL $name: mailconf failed:"
+		cat "$tmp/stderr"
+		failed=$((failed + 1))
+		return
+	fi
+	# Byte-identical re-runs: the same input gives the same files.
+	"$bin" generate "$@" --out "$out.again" -q 2>/dev/null
+	rm -f "$out/.mailconf-manifest" "$out.again/.mailconf-manifest"
+	if ! diff -r "$out" "$out.again" >/dev/null; then
+		echo "FAIL $name: two runs differ"
+		failed=$((failed + 1))
+		return
+	fi
+	if [ "${UPDATE:-0}" = 1 ]; then
+		mkdir -p "$dir/expected"
+		for f in "$out"/*; do
+			cp "$f" "$dir/expected/"
+		done
+	fi
+	ok=1
+	for f in "$out"/*; do
+		b=$(basename "$f")
+		if [ ! -f "$dir/expected/$b" ]; then
+			echo "FAIL $name: $b has no expected file (UPDATE=1 writes it)"
+			ok=0
+		elif ! diff -u "$dir/expected/$b" "$f"; then
+			echo "FAIL $name: $b differs"
+			ok=0
+		fi
+	done
+	for f in "$dir/expected"/*; do
+		b=$(basename "$f")
+		case "$b" in *.json) continue ;; esac # real-consumer goldens
+		if [ ! -f "$out/$b" ]; then
+			echo "FAIL $name: expected $b was not written"
+			ok=0
+		fi
+	done
+	if [ $ok = 1 ]; then
+		pass=$((pass + 1))
+	else
+		failed=$((failed + 1))
+	fi
+}
+
+for dir in "$top"/tests/golden/*/; do
+	dir=${dir%/}
+	name=$(basename "$dir")
+	[ "$name" = presets ] && continue
+	if [ -f "$dir/args" ]; then
+		# Paths in args are relative to the case's directory.
+		cd "$dir" || exit 2
+		# shellcheck disable=SC2046
+		run_case "$name" "$dir" $(cat args)
+		cd "$top" || exit 2
+	else
+		run_case "$name" "$dir" "$dir/spec.ini"
+	fi
+done
+for p in "$top"/presets/*.ini; do
+	name=$(basename "$p" .ini)
+	dir="$top/tests/golden/presets/$name"
+	[ -d "$dir" ] || [ "${UPDATE:-0}" = 1 ] || {
+		echo "FAIL preset $name: no golden directory $dir (UPDATE=1 makes it)"
+		failed=$((failed + 1))
+		continue
+	}
+	run_case "preset-$name" "$dir" --preset "$name"
+done
+echo "golden: $pass passed, $failed failed"
+[ $failed = 0 ]
