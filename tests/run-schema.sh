@@ -1,0 +1,37 @@
+#!/bin/sh
+# Schema tests: the XSD accepts its good cases and rejects its bad ones, and
+# every Thunderbird file mailconf renders (golden cases, presets) is valid.
+set -u
+bin=$(realpath "$1")
+top=$(cd "$(dirname "$0")/.." && pwd)
+xsd="$top/tests/schemas/autoconfig.xsd"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failed=0
+pass=0
+sh "$top/tests/schemas/check-schema.sh" "$xsd" "$top/tests/schemas/autoconfig-cases" >"$tmp/cases" 2>&1 ||
+	{ cat "$tmp/cases"; failed=$((failed + 1)); }
+tail -n 1 "$tmp/cases"
+render() { # name args...
+	name=$1
+	shift
+	if ! "$bin" generate "$@" --target thunderbird -o "$tmp/$name.xml" -q 2>"$tmp/err"; then
+		echo "FAIL $name: mailconf failed"
+		cat "$tmp/err"
+		failed=$((failed + 1))
+	elif xmllint --noout --nonet --schema "$xsd" "$tmp/$name.xml" 2>"$tmp/err"; then
+		pass=$((pass + 1))
+	else
+		echo "FAIL $name: not valid against autoconfig.xsd"
+		cat "$tmp/err"
+		failed=$((failed + 1))
+	fi
+}
+for spec in "$top"/tests/golden/*/spec.ini; do
+	[ -f "$spec" ] && render "$(basename "$(dirname "$spec")")" "$spec"
+done
+for p in "$top"/presets/*.ini; do
+	render "preset-$(basename "$p" .ini)" --preset "$(basename "$p" .ini)"
+done
+echo "schema: $pass passed, $failed failed"
+[ $failed = 0 ]

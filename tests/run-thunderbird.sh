@@ -1,0 +1,84 @@
+#!/bin/sh
+# Real Thunderbird reads every rendered autoconfig file (golden cases and
+# presets) to exactly the servers in its expected/thunderbird.json: what
+# Thunderbird itself understood (primary first, then alternatives, with
+# ports, socket types, the authentication it chose and the usernames).
+# UPDATE=1 rewrites the thunderbird.json files, for review with git diff.
+set -u
+bin=$(realpath "$1")
+top=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+if ! command -v thunderbird >/dev/null 2>&1; then
+	echo "thunderbird: not installed (make test-deps installs it)"
+	echo "thunderbird: 0 passed, 1 failed"
+	exit 1
+fi
+failed=0
+pass=0
+: >"$tmp/list"
+add() { # name golden-dir args...
+	name=$1 dir=$2
+	shift 2
+	if "$bin" generate "$@" --target thunderbird -o "$tmp/$name.xml" -q 2>"$tmp/err"; then
+		echo "$name $dir" >>"$tmp/list"
+	else
+		echo "FAIL $name: mailconf failed"
+		cat "$tmp/err"
+		failed=$((failed + 1))
+	fi
+}
+for spec in "$top"/tests/golden/*/spec.ini; do
+	[ -f "$spec" ] || continue
+	dir=$(dirname "$spec")
+	add "$(basename "$dir")" "$dir" "$spec"
+done
+for p in "$top"/presets/*.ini; do
+	name=$(basename "$p" .ini)
+	add "preset-$name" "$top/tests/golden/presets/$name" --preset "$name"
+done
+files=$(awk -v d="$tmp" '{print d "/" $1 ".xml"}' "$tmp/list")
+# One Thunderbird for all files. The ISPDB lookup runs the same parser as
+# the autoconfig one and is not subject to HSTS preloading (web.de, ...).
+# shellcheck disable=SC2086
+"$top/tests/thunderbird/tb-parse" --kind ispdb $files >"$tmp/results"
+rc=$?
+if [ $rc = 2 ]; then
+	echo "FAIL thunderbird harness failed"
+	failed=$((failed + 1))
+fi
+while read -r name dir; do
+	if python3 - "$tmp/results" "$tmp/$name.xml" "$dir/expected/thunderbird.json" "${UPDATE:-0}" <<'PY'; then
+import json, sys
+results, xml, expected, update = sys.argv[1:]
+got = None
+for line in open(results):
+    r = json.loads(line)
+    if r.get("file") == xml:
+        r.pop("file")
+        got = r
+if got is None:
+    print("FAIL %s: Thunderbird gave no result" % xml)
+    sys.exit(1)
+text = json.dumps(got, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+if update == "1":
+    open(expected, "w").write(text)
+try:
+    want = open(expected).read()
+except OSError:
+    print("FAIL %s: no %s (UPDATE=1 writes it)" % (xml, expected))
+    sys.exit(1)
+if not got.get("ok"):
+    print("FAIL %s: Thunderbird rejected it: %s" % (xml, got.get("error")))
+    sys.exit(1)
+if text != want:
+    print("FAIL %s: Thunderbird read other servers than %s:\n%s" % (xml, expected, text))
+    sys.exit(1)
+PY
+		pass=$((pass + 1))
+	else
+		failed=$((failed + 1))
+	fi
+done <"$tmp/list"
+echo "thunderbird: $pass passed, $failed failed"
+[ $failed = 0 ]
