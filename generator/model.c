@@ -12,11 +12,14 @@
 #include "text.h"
 #include "xalloc.h"
 
-const char *const proto_names[] = {
-    [PROTO_IMAP] = "imap", [PROTO_POP3] = "pop3", [PROTO_SMTP] = "smtp"};
+const char *const proto_names[] = {[PROTO_IMAP] = "imap",
+                                   [PROTO_POP3] = "pop3",
+                                   [PROTO_SMTP] = "smtp",
+                                   [PROTO_SMTP + 1] = NULL};
 const char *const security_names[] = {[SECURITY_SSL] = "ssl",
                                       [SECURITY_STARTTLS] = "starttls",
-                                      [SECURITY_NONE] = "none"};
+                                      [SECURITY_NONE] = "none",
+                                      [SECURITY_NONE + 1] = NULL};
 const char *const auth_names[] = {
     [AUTH_PASSWORD_CLEARTEXT] = "password-cleartext",
     [AUTH_PASSWORD_ENCRYPTED] = "password-encrypted",

@@ -50,7 +50,7 @@ enum auth {
 	AUTH_COUNT
 };
 
-/* The spec's word for each value, indexed by the enum. */
+/* The spec's word for each value, indexed by the enum; NULL-terminated. */
 extern const char *const proto_names[];
 extern const char *const security_names[];
 extern const char *const auth_names[];

@@ -1,0 +1,148 @@
+#!/bin/sh
+# Command-line behaviour: exit statuses, -o -, no clobbering, --force, unchanged
+# files kept, no temporary files left, --templates, list, make install.
+set -u
+bin=$(realpath "$1")
+top=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+failed=0
+ok() { pass=$((pass + 1)); }
+fail() { echo "FAIL $*"; failed=$((failed + 1)); }
+expect_status() { # want desc cmd...
+	want=$1 desc=$2
+	shift 2
+	"$@" >"$tmp/stdout" 2>"$tmp/stderr"
+	got=$?
+	if [ "$got" = "$want" ]; then ok; else
+		fail "$desc: exit $got, expected $want"
+		cat "$tmp/stderr"
+	fi
+}
+grep_err() { # pattern desc
+	if grep -q -- "$1" "$tmp/stderr"; then ok; else
+		fail "$2: stderr lacks \"$1\""
+		cat "$tmp/stderr"
+	fi
+}
+
+# Usage errors exit 2.
+expect_status 2 "no command" "$bin"
+expect_status 2 "unknown command" "$bin" frobnicate
+expect_status 2 "unknown option" "$bin" generate --preset gmail --out "$tmp/x" --bogus
+grep_err "unknown option --bogus" "unknown option"
+expect_status 2 "unknown target" "$bin" generate --preset gmail --target nosuch --out "$tmp/x"
+grep_err 'unknown target "nosuch"' "unknown target"
+expect_status 2 "generate without --out" "$bin" generate --preset gmail
+expect_status 2 "option without value" "$bin" generate --preset
+expect_status 2 "check without spec" "$bin" check
+[ ! -e "$tmp/x" ] && ok || fail "usage errors wrote $tmp/x"
+expect_status 0 "--help" "$bin" --help
+expect_status 0 "--version" "$bin" --version
+
+# list names the targets and the presets.
+expect_status 0 "list" "$bin" list
+grep -q "thunderbird .*config-v1.1.xml" "$tmp/stdout" && ok || fail "list lacks the thunderbird target"
+grep -q "gmail .*gmail.com" "$tmp/stdout" && ok || fail "list lacks the gmail preset"
+
+# -o - prints exactly the file --out writes.
+expect_status 0 "-o -" "$bin" generate --preset gmail --target thunderbird -o -
+cp "$tmp/stdout" "$tmp/stdout.xml"
+expect_status 0 "--out" "$bin" generate --preset gmail --out "$tmp/out"
+cmp -s "$tmp/stdout.xml" "$tmp/out/config-v1.1.xml" && ok || fail "-o - and --out differ"
+grep_err "1 written, 0 unchanged" "first run summary"
+[ "$(stat -c %a "$tmp/out/config-v1.1.xml")" = 644 ] && ok || fail "mode is not 0644"
+[ -f "$tmp/out/.mailconf-manifest" ] && ok || fail "no manifest"
+
+# An identical re-run rewrites nothing and keeps the mtime.
+touch -d '2001-01-01 00:00:00' "$tmp/out/config-v1.1.xml"
+expect_status 0 "re-run" "$bin" generate --preset gmail --out "$tmp/out"
+grep_err "0 written, 1 unchanged" "re-run summary"
+[ "$(stat -c %Y "$tmp/out/config-v1.1.xml")" = "$(date -d '2001-01-01 00:00:00' +%s)" ] && ok ||
+	fail "re-run touched an unchanged file"
+
+# A changed spec replaces mailconf's own file without --force.
+sed 's/^short_name = Gmail/short_name = GMail/' "$top/presets/gmail.ini" >"$tmp/changed.ini"
+expect_status 0 "changed spec" "$bin" generate "$tmp/changed.ini" --out "$tmp/out"
+grep -q "GMail" "$tmp/out/config-v1.1.xml" && ok || fail "changed spec not written"
+
+# A file the user edited is not replaced without --force.
+echo "<!-- local edit -->" >>"$tmp/out/config-v1.1.xml"
+cp "$tmp/out/config-v1.1.xml" "$tmp/edited"
+expect_status 1 "edited file" "$bin" generate --preset gmail --out "$tmp/out"
+grep_err "was not written by mailconf, or was edited since" "edited file"
+cmp -s "$tmp/edited" "$tmp/out/config-v1.1.xml" && ok || fail "edited file was changed"
+expect_status 0 "--force" "$bin" generate --preset gmail --out "$tmp/out" --force
+cmp -s "$tmp/stdout.xml" "$tmp/out/config-v1.1.xml" && ok || fail "--force did not replace"
+
+# A foreign file (no manifest) is not replaced either; -o FILE too.
+mkdir -p "$tmp/foreign"
+echo "mine" >"$tmp/foreign/config-v1.1.xml"
+expect_status 1 "foreign file" "$bin" generate --preset gmail --out "$tmp/foreign"
+[ "$(cat "$tmp/foreign/config-v1.1.xml")" = mine ] && ok || fail "foreign file was replaced"
+echo "mine" >"$tmp/single.xml"
+expect_status 1 "foreign -o FILE" "$bin" generate --preset gmail -t thunderbird -o "$tmp/single.xml"
+[ "$(cat "$tmp/single.xml")" = mine ] && ok || fail "-o FILE replaced a foreign file"
+
+# No temporary files are left behind.
+leftovers=$(find "$tmp/out" "$tmp/foreign" -name '.*.mailconf-*' | wc -l)
+[ "$leftovers" = 0 ] && ok || fail "temporary files left: $leftovers"
+
+# An error writes nothing, even to a fresh directory.
+printf '[provider]\nid = x..y\n' >"$tmp/bad.ini"
+expect_status 1 "bad spec" "$bin" generate "$tmp/bad.ini" --out "$tmp/never"
+[ ! -e "$tmp/never" ] && ok || fail "a failing run created its output directory"
+expect_status 1 "missing spec" "$bin" check "$tmp/nosuch.ini"
+grep_err "cannot open $tmp/nosuch.ini: No such file or directory" "missing spec"
+
+# --templates: a copy gives the same output; a broken one is refused with
+# its file and line, before anything is written.
+cp -r "$top/templates" "$tmp/tpl"
+expect_status 0 "--templates copy" "$bin" generate --preset gmail -t thunderbird -o - --templates "$tmp/tpl"
+cmp -s "$tmp/stdout" "$tmp/stdout.xml" && ok || fail "--templates copy renders differently"
+sed 's/{{host}}/{{hostnme}}/' "$top/templates/thunderbird.xml.mustache" >"$tmp/tpl/thunderbird.xml.mustache"
+expect_status 1 "broken template" "$bin" generate --preset gmail --out "$tmp/tplout" --templates "$tmp/tpl"
+grep_err "$tmp/tpl/thunderbird.xml.mustache:12: error: unknown name \"hostnme\" in section \"incoming\"" "broken template"
+[ ! -e "$tmp/tplout" ] && ok || fail "a broken template still wrote files"
+printf '{{#incoming}}\n{{{host}}}\n' >"$tmp/tpl/thunderbird.xml.mustache"
+expect_status 1 "raw tag template" "$bin" check --preset gmail --templates "$tmp/tpl"
+grep_err "thunderbird.xml.mustache:2: error: \"{{{\" (unescaped output) is not supported" "raw tag"
+grep_err "thunderbird.xml.mustache:1: error: \"{{#incoming}}\" is never closed" "unclosed section"
+# A template whose output is not well-formed XML is caught before writing.
+printf '<a>{{name}}</b>\n' >"$tmp/tpl/thunderbird.xml.mustache"
+expect_status 1 "ill-formed output" "$bin" generate --preset gmail --out "$tmp/tplout" --templates "$tmp/tpl"
+grep_err "internal error: thunderbird: rendered XML is not well-formed" "ill-formed output"
+[ ! -e "$tmp/tplout" ] && ok || fail "ill-formed XML was written"
+
+# --strict: the presets are clean (notes do not count).
+expect_status 0 "check --strict presets" "$bin" check --strict "$top"/presets/*.ini
+
+# A spec that starts from a preset: diagnostics name the file that supplied
+# the value, overrides win, new sections follow.
+printf '[provider]\npreset = gmail\n\n[imap]\nport = 993x\n' >"$tmp/over.ini"
+expect_status 1 "override error" "$bin" check "$tmp/over.ini"
+grep_err "$tmp/over.ini:5: error: \[imap\] port: \"993x\" is not a port number" "override location"
+printf '[provider]\npreset = gmail\nname = Corp Gmail\n\n[smtp]\nport = 2525\n' >"$tmp/over.ini"
+expect_status 0 "override" "$bin" generate "$tmp/over.ini" -t thunderbird -o -
+grep -q "<displayName>Corp Gmail</displayName>" "$tmp/stdout" && ok || fail "override of name lost"
+grep -q "<port>2525</port>" "$tmp/stdout" && ok || fail "override of port lost"
+grep -q "<hostname>imap.gmail.com</hostname>" "$tmp/stdout" && ok || fail "preset value lost"
+printf '[provider]\npreset = gmail\n\n[smtp]\nhost = smtp.gmial.com\n' >"$tmp/over.ini"
+expect_status 0 "typo in override" "$bin" check "$tmp/over.ini"
+grep_err "$tmp/over.ini:5: warning: \[smtp\] host: \"smtp.gmial.com\" looks like a typo of \"smtp.gmail.com\" (preset gmail)" "typo override"
+
+# make install puts a working mailconf under DESTDIR.
+if make -s -C "$top" install PREFIX=/usr DESTDIR="$tmp/root" >"$tmp/make.log" 2>&1; then
+	share="$tmp/root/usr/share/mailconf"
+	expect_status 0 "installed binary" "$tmp/root/usr/bin/mailconf" generate --preset gmail \
+		--templates "$share/templates" --presets "$share/presets" -t thunderbird -o -
+	cmp -s "$tmp/stdout" "$tmp/stdout.xml" && ok || fail "installed binary renders differently"
+	[ -f "$tmp/root/usr/share/man/man1/mailconf.1" ] && ok || fail "man page not installed"
+else
+	fail "make install"
+	cat "$tmp/make.log"
+fi
+
+echo "integration: $pass passed, $failed failed"
+[ $failed = 0 ]
