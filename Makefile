@@ -14,10 +14,10 @@ WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(EXTRA_CFLAGS)
 ALL_CPPFLAGS = -D_POSIX_C_SOURCE=200809L -DDATADIR='"$(DATADIR)"' \
-            -DVERSION='"$(VERSION)"' $(shell pkg-config --cflags libxml-2.0) \
+            -DVERSION='"$(VERSION)"' $(shell pkg-config --cflags libxml-2.0 2>/dev/null) \
             $(CPPFLAGS)
 # Debian 12 ships no iniparser.pc.
-LDLIBS   := -liniparser $(shell pkg-config --libs libxml-2.0)
+LDLIBS   := -liniparser $(shell pkg-config --libs libxml-2.0 2>/dev/null)
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=all
 

@@ -201,6 +201,11 @@ lint_server(const struct model *m, const struct server *s,
 		lwarn(m, d, DIAG_WARNING, s->section, "auth",
 		      "SMTP without authentication works only from inside the "
 		      "provider's network; most clients need a login");
+	if (s->nauth == 1 && s->auth[0] == AUTH_CLIENT_CERT)
+		lwarn(m, d, DIAG_WARNING, s->section, "auth",
+		      "Thunderbird (153) does not accept client-cert and "
+		      "skips this server; add a password or oauth2 method "
+		      "after it");
 	lint_port(m, s, d);
 	lint_host(m, s, known, d);
 	if (strspn(s->username, "0123456789") == strlen(s->username))
