@@ -58,8 +58,9 @@ static const char usage_text[] =
     "  --templates DIR   use the templates in DIR\n"
     "  --presets DIR     look presets up in DIR\n"
     "  -q, --quiet       no summary line\n"
-    "exit status: 0 ok, 1 errors in the input or a failed check, 2 usage\n"
-    "or system error\n";
+    "exit status: 0 ok (warnings allowed); 1 errors in the input (spec,\n"
+    "preset, template, also when unreadable) or a failed output check,\n"
+    "nothing written; 2 usage error, or writing the output failed\n";
 
 static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -125,7 +126,9 @@ parse_args(int argc, char **argv, struct opts *o)
 			v = take_value(argc, argv, &i, valued[k].name);
 			if (v == NULL)
 				continue;
-			if (*v == '\0')
+			/* "--out --force" is a forgotten value, not a directory
+			 * named "--force". */
+			if (*v == '\0' || (v[0] == '-' && v[1] != '\0'))
 				return usage("option %s needs a value",
 				             valued[k].name);
 			*valued[k].dst = v;
@@ -134,6 +137,10 @@ parse_args(int argc, char **argv, struct opts *o)
 		}
 		if (done)
 			continue;
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			o->command = "--help";
+			return 0;
+		}
 		if (strcmp(a, "--strict") == 0)
 			o->strict = true;
 		else if (strcmp(a, "--force") == 0)

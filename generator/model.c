@@ -319,7 +319,9 @@ check_url(struct builder *b, const struct entry *e)
 	else if (strncmp(v, "http://", 7) == 0)
 		host = v + 7;
 	else {
-		berr(b, e, "\"%s\" is not a URL: it must start with https://",
+		berr(b, e,
+		     "\"%s\" is not a URL: it must start with https:// (or "
+		     "http://)",
 		     v);
 		return false;
 	}

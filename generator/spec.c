@@ -152,6 +152,13 @@ scan_section(struct scan *s, char *p, size_t n, int line)
 		     "its line");
 		return;
 	}
+	if (first_control(p) != NULL) {
+		s->skip = true;
+		serr(s, line, NULL, NULL,
+		     "control character U+%04X not allowed in a section name",
+		     (unsigned char)*first_control(p));
+		return;
+	}
 	name = xstrndup(p + 1, n - 2);
 	lower(name);
 	free(s->section);
@@ -252,14 +259,9 @@ scan_key(struct scan *s, char *p, size_t n, int line)
 {
 	char *eq = memchr(p, '=', n);
 	char *key, *raw, *value;
+	const char *ctl;
 	const struct entry *dup;
 
-	if (p[n - 1] == '\\') {
-		serr(s, line, s->section, NULL,
-		     "line continuation with \"\\\" is not supported; write "
-		     "the value on one line");
-		return;
-	}
 	if (eq == NULL) {
 		serr(s, line, s->section, NULL,
 		     "syntax error: expected \"key = value\", \"[section]\" "
@@ -288,6 +290,15 @@ scan_key(struct scan *s, char *p, size_t n, int line)
 	value = value_of(s, line, key, raw);
 	if (value == NULL)
 		goto out;
+	/* Tabs may surround a value and its comment, as blanks. */
+	ctl = first_control(value);
+	if (ctl != NULL) {
+		serr(s, line, s->section, key,
+		     "control character U+%04X not allowed in a value",
+		     (unsigned char)*ctl);
+		free(value);
+		goto out;
+	}
 	dup = find_entry(s->src, s->file, s->section, key);
 	if (dup != NULL) {
 		serr(s, line, s->section, key,
@@ -322,7 +333,6 @@ scan(struct scan *s, char *text, size_t len)
 	while (pos < len) {
 		char *p = text + pos, *nl = memchr(p, '\n', len - pos);
 		size_t n = nl != NULL ? (size_t)(nl - p) : len - pos;
-		const char *ctl;
 		size_t bad;
 
 		pos += n + (nl != NULL);
@@ -354,17 +364,13 @@ scan(struct scan *s, char *text, size_t len)
 			p++;
 			n--;
 		}
-		ctl = first_control(p);
-		if (ctl != NULL) {
-			char *eq = strchr(p, '=');
-			char *key =
-			    eq != NULL && eq < ctl ? key_of(p, eq) : NULL;
-
-			serr(s, line, s->section, key,
-			     "control character U+%04X not allowed; a value "
-			     "is one line of text",
-			     (unsigned char)*ctl);
-			free(key);
+		/* iniparser joins any line ending in "\\" with the next one,
+		 * comments included, which would shift every line after. */
+		if (n > 0 && p[n - 1] == '\\') {
+			serr(s, line, s->section, NULL,
+			     "line ends with \"\\\", which would join it with "
+			     "the "
+			     "next line; write the value on one line");
 			continue;
 		}
 		if (n == 0 || *p == ';' || *p == '#')
@@ -630,6 +636,14 @@ spec_load(const char *path, const char *preset, const char *presets_dir,
 	pe = find_entry(spec, NULL, "provider", "preset");
 	if (pe != NULL) {
 		at = (struct loc){pe->file, pe->line, "provider", "preset"};
+		if (preset != NULL && strcmp(preset, pe->value) != 0) {
+			diag_error(d, &at,
+			           "the spec starts from preset \"%s\", the "
+			           "command line from \"%s\"; keep one",
+			           pe->value, preset);
+			source_free(spec);
+			return NULL;
+		}
 		preset = pe->value;
 	}
 	if (preset == NULL)

@@ -310,7 +310,9 @@ build(struct parser *p, const struct tag *tags, size_t ntags, struct node *root)
 				     "\"{{/%s}}\" closes \"{{#%s}}\" opened on "
 				     "line %d",
 				     tags[i].name, cur->text, cur->line);
-			if (cur->push)
+			/* Only a section over a list opened a scope: an
+			 * inverted one renders when the list is empty. */
+			if (cur->type == N_SECTION && cur->push)
 				p->nscopes--;
 			depth--;
 			continue;

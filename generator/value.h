@@ -19,7 +19,7 @@ struct field {
 	const char *name;
 	enum vkind kind;
 	const struct field *fields; /* VALUE_LIST items; NULL: items are text */
-	const char *help;           /* one line, for `mailconf list --names` */
+	const char *help;           /* one line saying what the name holds */
 };
 
 /* A value in the tree. An object (a list item, or the root) holds one

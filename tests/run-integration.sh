@@ -115,6 +115,14 @@ expect_status 1 "ill-formed output" "$bin" generate --preset gmail --out "$tmp/t
 grep_err "internal error: thunderbird: rendered XML is not well-formed" "ill-formed output"
 [ ! -e "$tmp/tplout" ] && ok || fail "ill-formed XML was written"
 
+# Inverted sections over lists open no scope: names after them still
+# resolve (two in a row once unbalanced the scope stack).
+printf '{{^documentation}}\nno docs\n{{/documentation}}\n{{^oauth2_provider}}\n{{/oauth2_provider}}\n<a>{{#incoming}}{{host}} {{/incoming}}{{name}}</a>\n' \
+	>"$tmp/tpl/thunderbird.xml.mustache"
+expect_status 0 "inverted sections" "$bin" generate --preset gmail -t thunderbird -o - --templates "$tmp/tpl"
+[ "$(cat "$tmp/stdout")" = "<a>imap.gmail.com pop.gmail.com Gmail</a>" ] && ok ||
+	fail "inverted sections: got $(cat "$tmp/stdout")"
+
 # --strict: the presets are clean (notes do not count).
 expect_status 0 "check --strict presets" "$bin" check --strict "$top"/presets/*.ini
 
