@@ -45,7 +45,7 @@ $(BUILD)/mailconf: $(OBJS)
 $(BUILD)/obj/%.o: generator/%.c generator/*.h | $(BUILD)/obj
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/unit/%: tests/unit/%.c $(LIBOBJS) | $(BUILD)/unit
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/*.h $(LIBOBJS) | $(BUILD)/unit
 	$(CC) $(ALL_CPPFLAGS) -Igenerator $(ALL_CFLAGS) -o $@ $< $(LIBOBJS) \
 	    $(LDLIBS) -lcmocka
 

@@ -185,6 +185,8 @@ is_ipv4(const char *s)
 		if (digits == 0 || digits > 3 || v > 255)
 			return false;
 		parts++;
+		if (*s == '.' && s[1] == '\0')
+			return false;
 		if (*s == '.')
 			s++;
 		else if (*s != '\0')
@@ -896,17 +898,52 @@ build_simple(struct builder *b, const struct section *sec, int kind)
 	}
 }
 
+/* is_name says whether s may name a section or key: the names reach
+ * diagnostics and templates, so they get the INI reader's rule whatever
+ * front end made them. */
+static bool
+is_name(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-' &&
+		    *s != '.')
+			return false;
+	return true;
+}
+
 /* check_values rejects what no output format can carry: control
  * characters (the INI scan already refused them; an importer may not) and
  * invalid UTF-8. */
 static void
 check_values(struct builder *b)
 {
-	for (size_t i = 0; i < b->m->src->nentries; i++) {
-		const struct entry *e = &b->m->src->entries[i];
+	const struct source *src = b->m->src;
+
+	for (size_t i = 0; i < src->nsections; i++) {
+		const struct section *sec = &src->sections[i];
+		struct loc at = {sec->file, sec->line, NULL, NULL};
+
+		if (!is_name(sec->name)) {
+			diag_error(b->d, &at,
+			           "invalid section name; use letters, digits, "
+			           "\"-\", \"_\" and \".\"");
+			b->errors++;
+		}
+	}
+	for (size_t i = 0; i < src->nentries; i++) {
+		const struct entry *e = &src->entries[i];
 		const char *c = first_control(e->value);
 
-		if (utf8_check(e->value, strlen(e->value)) != (size_t)-1)
+		if (!is_name(e->section) || !is_name(e->key)) {
+			struct loc at = {e->file, e->line, NULL, NULL};
+
+			diag_error(b->d, &at,
+			           "invalid section or key name; use letters, "
+			           "digits, \"-\", \"_\" and \".\"");
+			b->errors++;
+		} else if (utf8_check(e->value, strlen(e->value)) != (size_t)-1)
 			berr(b, e, "invalid UTF-8");
 		else if (c != NULL)
 			berr(b, e, "control character U+%04X not allowed",
@@ -921,7 +958,9 @@ model_build(struct source *src, struct diag *d)
 	struct model *m = b.m;
 	bool have_provider = false, have_in = false, have_out = false;
 	bool unknown = false;
-	const char *first_file = src->nfiles > 0 ? src->files[0] : NULL;
+	/* What is missing is the spec's to add, not its preset's. */
+	const char *spec_file =
+	    src->nfiles > 0 ? src->files[src->nfiles - 1] : NULL;
 
 	m->src = src;
 	check_values(&b);
@@ -961,7 +1000,7 @@ model_build(struct source *src, struct diag *d)
 	/* A misspelt section was reported with a suggestion; that it is
 	 * then missing would only repeat the news. */
 	if (!unknown) {
-		struct loc at = {first_file, 0, NULL, NULL};
+		struct loc at = {spec_file, 0, NULL, NULL};
 
 		if (!have_provider) {
 			diag_error(d, &at, "missing section [provider]");

@@ -110,7 +110,8 @@ struct model *model_build(struct source *src, struct diag *d);
 void model_lint(const struct model *m, const char *const *known_hosts,
                 struct diag *d);
 /* model_loc fills at with where section/key was written (key NULL or
- * absent: the section header; section absent: the first file). */
+ * absent: the section header; section absent: the spec, the last file
+ * read, which is the one its author edits). */
 void model_loc(const struct model *m, const char *section, const char *key,
                struct loc *at);
 bool server_is_incoming(const struct server *s);

@@ -306,10 +306,13 @@ build(struct parser *p, const struct tag *tags, size_t ntags, struct node *root)
 				continue;
 			}
 			if (strcmp(cur->text, tags[i].name) != 0)
-				perr(p, tags[i].line,
-				     "\"{{/%s}}\" closes \"{{#%s}}\" opened on "
-				     "line %d",
-				     tags[i].name, cur->text, cur->line);
+				perr(
+				    p, tags[i].line,
+				    "\"{{/%s}}\" closes \"{{%c%s}}\" opened on "
+				    "line %d",
+				    tags[i].name,
+				    cur->type == N_INVERTED ? '^' : '#',
+				    cur->text, cur->line);
 			/* Only a section over a list opened a scope: an
 			 * inverted one renders when the list is empty. */
 			if (cur->type == N_SECTION && cur->push)
@@ -420,11 +423,18 @@ truthy(const struct value *v)
 	return v->text[0] != '\0';
 }
 
+/* The current "{{.}}": a text item of a list, or the text or number a
+ * section is over. */
+struct dot {
+	const char *text;
+	enum vkind kind;
+};
+
 static void render_nodes(struct render *r, const struct node *kids, size_t n,
-                         const char *dot);
+                         struct dot dot);
 
 static void
-render_section(struct render *r, const struct node *k, const char *dot)
+render_section(struct render *r, const struct node *k, struct dot dot)
 {
 	const struct value *v = lookup(r, k);
 
@@ -436,20 +446,24 @@ render_section(struct render *r, const struct node *k, const char *dot)
 	if (v->kind == VALUE_LIST && k->push) {
 		for (size_t i = 0; i < v->n; i++) {
 			r->scopes[r->nscopes++] = v->objs[i];
-			render_nodes(r, k->kids, k->nkids, NULL);
+			render_nodes(r, k->kids, k->nkids,
+			             (struct dot){NULL, VALUE_TEXT});
 			r->nscopes--;
 		}
 	} else if (v->kind == VALUE_LIST) {
 		for (size_t i = 0; i < v->n; i++)
-			render_nodes(r, k->kids, k->nkids, v->texts[i]);
+			render_nodes(r, k->kids, k->nkids,
+			             (struct dot){v->texts[i], VALUE_TEXT});
 	} else if (truthy(v))
 		render_nodes(r, k->kids, k->nkids,
-		             v->kind == VALUE_FLAG ? dot : v->text);
+		             v->kind == VALUE_FLAG
+		                 ? dot
+		                 : (struct dot){v->text, v->kind});
 }
 
 static void
 render_nodes(struct render *r, const struct node *kids, size_t n,
-             const char *dot)
+             struct dot dot)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct node *k = &kids[i];
@@ -460,7 +474,7 @@ render_nodes(struct render *r, const struct node *kids, size_t n,
 			buf_add(r->out, k->text, k->len);
 			break;
 		case N_DOT:
-			r->esc(r->out, dot, strlen(dot), VALUE_TEXT);
+			r->esc(r->out, dot.text, strlen(dot.text), dot.kind);
 			break;
 		case N_VAR:
 			v = lookup(r, k);
@@ -481,7 +495,8 @@ tmpl_render(const struct tmpl *t, const struct object *root, escape_fn *esc,
 	struct render r = {.nscopes = 1, .esc = esc, .out = out};
 
 	r.scopes[0] = root;
-	render_nodes(&r, t->root.kids, t->root.nkids, NULL);
+	render_nodes(&r, t->root.kids, t->root.nkids,
+	             (struct dot){NULL, VALUE_TEXT});
 }
 
 static void

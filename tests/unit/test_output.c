@@ -1,0 +1,486 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of output.c: planning, no clobbering, atomic writes, manifest. */
+#include "unit.h"
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "output.h"
+
+/* Each test gets a fresh directory, removed afterwards. */
+static char dir[64];
+
+static void
+remove_tree(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+
+	if (d == NULL) {
+		unlink(path);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		char *sub;
+		struct stat st;
+
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		sub = xasprintf("%s/%s", path, de->d_name);
+		if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+			remove_tree(sub);
+		else
+			unlink(sub);
+		free(sub);
+	}
+	closedir(d);
+	rmdir(path);
+}
+
+static int
+setup_dir(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/mailconf-unit-XXXXXX");
+	return mkdtemp(dir) != NULL ? 0 : -1;
+}
+
+static int
+teardown_dir(void **state)
+{
+	(void)state;
+	remove_tree(dir);
+	return 0;
+}
+
+/* in_dir returns dir/name; owned. */
+static char *
+in_dir(const char *name)
+{
+	return xasprintf("%s/%s", dir, name);
+}
+
+static void
+put_file(const char *name, const char *content)
+{
+	char *path = in_dir(name);
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(content, f);
+	assert_int_equal(fclose(f), 0);
+	free(path);
+}
+
+/* file_text returns name's content (owned), or NULL when absent. */
+static char *
+file_text(const char *name)
+{
+	char *path = in_dir(name);
+	FILE *f = fopen(path, "r");
+	struct buf b = BUF_INIT;
+	char chunk[4096];
+	size_t n;
+	char *s;
+
+	free(path);
+	if (f == NULL)
+		return NULL;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(&b, chunk, n);
+	fclose(f);
+	s = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+	return s;
+}
+
+static void
+assert_file(const char *name, const char *want)
+{
+	char *got = file_text(name);
+	bool same = got != NULL && strcmp(got, want) == 0;
+
+	if (!same)
+		print_message("%s holds \"%s\", want \"%s\"\n", name,
+		              got != NULL ? got : "(absent)", want);
+	free(got);
+	assert_true(same);
+}
+
+static struct stat
+stat_of(const char *name)
+{
+	char *path = in_dir(name);
+	struct stat st;
+	int rc = stat(path, &st);
+
+	free(path);
+	assert_int_equal(rc, 0);
+	return st;
+}
+
+/* A file as a plan entry: name under dir, content, mode. */
+struct out {
+	const char *name, *content;
+	unsigned mode;
+};
+
+static void
+plan_of(struct plan *p, const struct out *files, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct buf b = BUF_INIT;
+		char *path = in_dir(files[i].name);
+
+		buf_puts(&b, files[i].content);
+		plan_add(p, path, &b, files[i].mode);
+		assert_null(b.data); /* the plan took it */
+		assert_int_equal(b.len, 0);
+		free(path);
+	}
+}
+
+/* run checks and writes files; false when the check refuses. The
+ * diagnostics must be want. */
+static bool
+run(const struct out *files, size_t n, bool force, int *written, int *unchanged,
+    const char *want)
+{
+	struct plan p = PLAN_INIT;
+	struct diag d = DIAG_INIT;
+	bool ok, wrote;
+
+	plan_of(&p, files, n);
+	*written = *unchanged = 0;
+	ok = plan_check(&p, force, &d);
+	wrote = ok && plan_write(&p, &d, written, unchanged);
+	plan_free(&p);
+	assert_diag_free(&d, want);
+	assert_int_equal(wrote, ok);
+	return ok;
+}
+
+/* manifest_line is the line the manifest holds for name and content. */
+static char *
+manifest_line(const char *name, const char *content)
+{
+	return xasprintf("fnv1a64:%016llx %s\n",
+	                 content_hash(content, strlen(content)), name);
+}
+
+static bool
+manifest_has(const char *name, const char *content)
+{
+	char *m = file_text(MANIFEST_NAME);
+	char *line = manifest_line(name, content);
+	bool has = m != NULL && strstr(m, line) != NULL;
+
+	free(m);
+	free(line);
+	return has;
+}
+
+static void
+test_content_hash_is_fnv1a64(void **state)
+{
+	(void)state;
+	/* the published FNV-1a 64-bit test vectors */
+	assert_true(content_hash("", 0) == 0xcbf29ce484222325ULL);
+	assert_true(content_hash("a", 1) == 0xaf63dc4c8601ec8cULL);
+	assert_true(content_hash("foobar", 6) == 0x85944171f73967e8ULL);
+	/* n bytes, NULs included */
+	assert_true(content_hash("a\0b", 3) != content_hash("a", 1));
+}
+
+static void
+test_plan_write_creates_files_with_mode_and_manifest(void **state)
+{
+	static const struct out files[] = {
+	    {"config.xml", "<config/>\n", 0644},
+	    {"secret.conf", "password = x\n", 0600},
+	    {"script.sh", "#!/bin/sh\n", 0750},
+	};
+	int written, unchanged;
+	mode_t old = umask(022);
+
+	(void)state;
+	assert_true(run(files, NELEMS(files), false, &written, &unchanged, ""));
+	umask(old);
+	assert_int_equal(written, 3);
+	assert_int_equal(unchanged, 0);
+	for (size_t i = 0; i < NELEMS(files); i++) {
+		struct stat st = stat_of(files[i].name);
+
+		assert_file(files[i].name, files[i].content);
+		assert_true(S_ISREG(st.st_mode));
+		assert_int_equal(st.st_mode & 07777, files[i].mode);
+		assert_true(manifest_has(files[i].name, files[i].content));
+	}
+	assert_true(S_ISREG(stat_of(MANIFEST_NAME).st_mode));
+}
+
+static void
+test_plan_write_identical_rerun_keeps_mtime(void **state)
+{
+	static const struct out files[] = {{"config.xml", "<config/>\n", 0644}};
+	const struct timespec old[2] = {{978307200, 0}, {978307200, 0}};
+	char *path = in_dir("config.xml");
+	struct stat st;
+	int written, unchanged;
+
+	(void)state;
+	assert_true(run(files, 1, false, &written, &unchanged, ""));
+	assert_int_equal(written, 1);
+	/* an old mtime, and a mode to mend */
+	assert_int_equal(utimensat(AT_FDCWD, path, old, 0), 0);
+	assert_int_equal(chmod(path, 0600), 0);
+	free(path);
+	assert_true(run(files, 1, false, &written, &unchanged, ""));
+	assert_int_equal(written, 0);
+	assert_int_equal(unchanged, 1);
+	st = stat_of("config.xml");
+	assert_int_equal(st.st_mtim.tv_sec, old[1].tv_sec);
+	assert_int_equal(st.st_mtim.tv_nsec, old[1].tv_nsec);
+	assert_int_equal(st.st_mode & 07777, 0644);
+	assert_file("config.xml", "<config/>\n");
+	assert_true(manifest_has("config.xml", "<config/>\n"));
+}
+
+static void
+test_plan_check_refuses_foreign_file(void **state)
+{
+	static const struct out files[] = {{"config.xml", "<new/>\n", 0644}};
+	char *path = in_dir("config.xml");
+	char *want = xasprintf("mailconf: error: %s exists and was not written "
+	                       "by mailconf, or was edited since; not "
+	                       "replacing it (use --force to replace it)\n",
+	                       path);
+	int written, unchanged;
+
+	(void)state;
+	put_file("config.xml", "<user's own/>\n");
+	assert_false(run(files, 1, false, &written, &unchanged, want));
+	assert_file("config.xml", "<user's own/>\n");
+	assert_int_equal(written, 0);
+	/* --force replaces it */
+	assert_true(run(files, 1, true, &written, &unchanged, ""));
+	assert_int_equal(written, 1);
+	assert_file("config.xml", "<new/>\n");
+	assert_true(manifest_has("config.xml", "<new/>\n"));
+	free(want);
+	free(path);
+}
+
+/* A foreign file that already holds exactly the output is no loss. */
+static void
+test_plan_check_accepts_foreign_file_with_same_content(void **state)
+{
+	static const struct out files[] = {{"config.xml", "<same/>\n", 0644}};
+	int written, unchanged;
+
+	(void)state;
+	put_file("config.xml", "<same/>\n");
+	assert_true(run(files, 1, false, &written, &unchanged, ""));
+	assert_int_equal(written, 0);
+	assert_int_equal(unchanged, 1);
+	assert_true(manifest_has("config.xml", "<same/>\n"));
+}
+
+static void
+test_plan_check_refuses_file_edited_since(void **state)
+{
+	static const struct out v1[] = {{"config.xml", "<v1/>\n", 0644}};
+	static const struct out v2[] = {{"config.xml", "<v2/>\n", 0644}};
+	char *path = in_dir("config.xml");
+	char *want = xasprintf("mailconf: error: %s exists and was not written "
+	                       "by mailconf, or was edited since; not "
+	                       "replacing it (use --force to replace it)\n",
+	                       path);
+	int written, unchanged;
+
+	(void)state;
+	assert_true(run(v1, 1, false, &written, &unchanged, ""));
+	put_file("config.xml", "<v1 edited/>\n");
+	assert_false(run(v2, 1, false, &written, &unchanged, want));
+	assert_file("config.xml", "<v1 edited/>\n");
+	free(want);
+	free(path);
+}
+
+static void
+test_plan_write_replaces_own_file(void **state)
+{
+	static const struct out v1[] = {{"config.xml", "<v1/>\n", 0644}};
+	static const struct out v2[] = {{"config.xml", "<v2/>\n", 0644}};
+	int written, unchanged;
+
+	(void)state;
+	assert_true(run(v1, 1, false, &written, &unchanged, ""));
+	assert_true(run(v2, 1, false, &written, &unchanged, ""));
+	assert_int_equal(written, 1);
+	assert_int_equal(unchanged, 0);
+	assert_file("config.xml", "<v2/>\n");
+	assert_true(manifest_has("config.xml", "<v2/>\n"));
+	assert_false(manifest_has("config.xml", "<v1/>\n"));
+	/* and again: the manifest follows */
+	assert_true(run(v1, 1, false, &written, &unchanged, ""));
+	assert_file("config.xml", "<v1/>\n");
+}
+
+/* The manifest vouches for a name, not for a content anywhere. */
+static void
+test_plan_check_matches_manifest_by_name(void **state)
+{
+	static const struct out a[] = {{"a.xml", "<x/>\n", 0644}};
+	static const struct out b[] = {{"b.xml", "<new/>\n", 0644}};
+	char *path = in_dir("b.xml");
+	char *want = xasprintf("mailconf: error: %s exists and was not written "
+	                       "by mailconf, or was edited since; not "
+	                       "replacing it (use --force to replace it)\n",
+	                       path);
+	int written, unchanged;
+
+	(void)state;
+	assert_true(run(a, 1, false, &written, &unchanged, ""));
+	put_file("b.xml", "<x/>\n"); /* same bytes as a.xml */
+	assert_false(run(b, 1, false, &written, &unchanged, want));
+	free(want);
+	free(path);
+}
+
+/* A run that writes other files keeps what the manifest says of earlier
+ * ones. */
+static void
+test_plan_write_keeps_other_manifest_lines(void **state)
+{
+	static const struct out a[] = {{"a.xml", "<a/>\n", 0644}};
+	static const struct out b[] = {{"b.xml", "<b/>\n", 0644}};
+	static const struct out a2[] = {{"a.xml", "<a2/>\n", 0644}};
+	int written, unchanged;
+
+	(void)state;
+	assert_true(run(a, 1, false, &written, &unchanged, ""));
+	assert_true(run(b, 1, false, &written, &unchanged, ""));
+	assert_true(manifest_has("a.xml", "<a/>\n"));
+	assert_true(manifest_has("b.xml", "<b/>\n"));
+	assert_true(run(a2, 1, false, &written, &unchanged, ""));
+	assert_int_equal(written, 1);
+	assert_file("a.xml", "<a2/>\n");
+}
+
+static void
+test_plan_write_leaves_no_temporary_files(void **state)
+{
+	static const struct out v1[] = {{"a.xml", "<a/>\n", 0644},
+	                                {"b.conf", "b\n", 0600}};
+	static const struct out v2[] = {{"a.xml", "<a2/>\n", 0644},
+	                                {"b.conf", "b\n", 0600}};
+	static const char *const want[] = {".mailconf-manifest", "a.xml",
+	                                   "b.conf"};
+	int written, unchanged;
+	DIR *d;
+	struct dirent *de;
+	size_t n = 0;
+
+	(void)state;
+	assert_true(run(v1, NELEMS(v1), false, &written, &unchanged, ""));
+	assert_true(run(v2, NELEMS(v2), false, &written, &unchanged, ""));
+	assert_int_equal(written, 1);
+	assert_int_equal(unchanged, 1);
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		bool known = strcmp(de->d_name, ".") == 0 ||
+		             strcmp(de->d_name, "..") == 0;
+
+		for (size_t i = 0; i < NELEMS(want); i++)
+			if (strcmp(de->d_name, want[i]) == 0) {
+				known = true;
+				n++;
+			}
+		if (!known)
+			print_message("left behind: %s\n", de->d_name);
+		if (!known)
+			closedir(d);
+		assert_true(known);
+	}
+	closedir(d);
+	assert_int_equal(n, NELEMS(want));
+}
+
+static void
+test_plan_write_creates_missing_directories(void **state)
+{
+	static const struct out files[] = {
+	    {"a/b/c/config.xml", "<deep/>\n", 0644},
+	    {"a/other.xml", "<other/>\n", 0644},
+	};
+	int written, unchanged;
+
+	(void)state;
+	assert_true(run(files, NELEMS(files), false, &written, &unchanged, ""));
+	assert_int_equal(written, 2);
+	assert_file("a/b/c/config.xml", "<deep/>\n");
+	assert_file("a/other.xml", "<other/>\n");
+	assert_true(S_ISDIR(stat_of("a/b/c").st_mode));
+	/* each directory has its own manifest, naming its own files */
+	{
+		char *m = file_text("a/b/c/" MANIFEST_NAME);
+		char *line = manifest_line("config.xml", "<deep/>\n");
+
+		assert_non_null(m);
+		assert_non_null(strstr(m, line));
+		assert_null(strstr(m, "other.xml"));
+		free(m);
+		free(line);
+		m = file_text("a/" MANIFEST_NAME);
+		assert_non_null(m);
+		assert_non_null(strstr(m, "other.xml"));
+		assert_null(strstr(m, "config.xml"));
+		free(m);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_content_hash_is_fnv1a64),
+	    cmocka_unit_test_setup_teardown(
+	        test_plan_write_creates_files_with_mode_and_manifest, setup_dir,
+	        teardown_dir),
+	    cmocka_unit_test_setup_teardown(
+	        test_plan_write_identical_rerun_keeps_mtime, setup_dir,
+	        teardown_dir),
+	    cmocka_unit_test_setup_teardown(
+	        test_plan_check_refuses_foreign_file, setup_dir, teardown_dir),
+	    cmocka_unit_test_setup_teardown(
+	        test_plan_check_accepts_foreign_file_with_same_content,
+	        setup_dir, teardown_dir),
+	    cmocka_unit_test_setup_teardown(
+	        test_plan_check_refuses_file_edited_since, setup_dir,
+	        teardown_dir),
+	    cmocka_unit_test_setup_teardown(test_plan_write_replaces_own_file,
+	                                    setup_dir, teardown_dir),
+	    cmocka_unit_test_setup_teardown(
+	        test_plan_check_matches_manifest_by_name, setup_dir,
+	        teardown_dir),
+	    cmocka_unit_test_setup_teardown(
+	        test_plan_write_keeps_other_manifest_lines, setup_dir,
+	        teardown_dir),
+	    cmocka_unit_test_setup_teardown(
+	        test_plan_write_leaves_no_temporary_files, setup_dir,
+	        teardown_dir),
+	    cmocka_unit_test_setup_teardown(
+	        test_plan_write_creates_missing_directories, setup_dir,
+	        teardown_dir),
+	};
+
+	return cmocka_run_group_tests_name("output", tests, NULL, NULL);
+}
