@@ -14,10 +14,10 @@ WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(EXTRA_CFLAGS)
 ALL_CPPFLAGS = -D_POSIX_C_SOURCE=200809L -DDATADIR='"$(DATADIR)"' \
-            -DVERSION='"$(VERSION)"' $(shell pkg-config --cflags libxml-2.0 2>/dev/null) \
+            -DVERSION='"$(VERSION)"' $(shell pkg-config --cflags libxml-2.0 libcrypto 2>/dev/null) \
             $(CPPFLAGS)
 # Debian 12 ships no iniparser.pc.
-LDLIBS   := -liniparser $(shell pkg-config --libs libxml-2.0 2>/dev/null)
+LDLIBS   := -liniparser $(shell pkg-config --libs libxml-2.0 libcrypto 2>/dev/null)
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=all
 
@@ -29,11 +29,14 @@ UNITSRCS := $(wildcard tests/unit/test_*.c)
 UNITBINS := $(UNITSRCS:tests/unit/%.c=$(BUILD)/unit/%)
 
 # Packages: what building needs, and what the tests add (real consumers).
-BUILD_DEPS := build-essential pkg-config libxml2-dev libiniparser-dev
+BUILD_DEPS := build-essential pkg-config libxml2-dev libiniparser-dev libssl-dev
 TEST_DEPS  := libcmocka-dev libxml2-utils clang clang-format python3 \
-              thunderbird
+              thunderbird fetchmail isync msmtp dovecot-imapd dovecot-pop3d \
+              python3-aiosmtpd openssl cmark-gfm
 
-.PHONY: all run check test asan unit golden errors schema integration \
+.PHONY: all run check test asan unit golden errors schema integration import fuzz \
+        provision \
+        consumers e2e apple outlook checklist \
         thunderbird deps test-deps install uninstall format format-check \
         lint clean
 
@@ -70,8 +73,10 @@ check: test-deps
 	$(MAKE) format-check lint
 	$(MAKE) test
 	$(MAKE) asan
+	$(MAKE) fuzz FUZZ_TIME=$(CHECK_FUZZ_TIME)
 
-test: all unit golden errors schema integration thunderbird
+test: all unit golden errors schema integration thunderbird import consumers e2e \
+      apple outlook checklist provision
 
 unit: $(UNITBINS)
 	@tests/run-unit.sh $(UNITBINS)
@@ -91,13 +96,59 @@ integration: all
 thunderbird: all
 	@tests/run-thunderbird.sh $(BUILD)/mailconf
 
+apple: all
+	@tests/run-apple.sh $(BUILD)/mailconf
+
+outlook: all
+	@tests/run-outlook.sh $(BUILD)/mailconf
+
+# The checklist pages: XML and HTML parsers, no external asset, every
+# server, cmark-gfm reads the Markdown tables, values escaped, Japanese.
+checklist: all
+	@tests/run-checklist.sh $(BUILD)/mailconf
+
+# fetchmail, msmtp and mbsync read the rc goldens back as written.
+consumers: all
+	@tests/run-consumers.sh $(BUILD)/mailconf
+
+# Real Dovecot + SMTP on loopback: mbsync, fetchmail and msmtp with the
+# generated files move mail over TLS.
+e2e: all
+	@tests/e2e/run.sh $(BUILD)/mailconf
+
+import: all
+	@tests/run-import.sh $(BUILD)/mailconf
+
+provision: all
+	@tests/run-provision.sh $(BUILD)/mailconf
+
 # Sanitizers over the whole suite but Thunderbird (which runs no code of
 # ours), so a leak or UB anywhere fails the build.
 asan:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	$(MAKE) BUILD=build/asan CC=clang CFLAGS="-O1 -g $(SAN)" \
-	    LDFLAGS="$(SAN)" all unit golden errors schema integration
+	    LDFLAGS="$(SAN)" all unit golden errors schema integration import consumers \
+	    apple outlook checklist provision
+
+# libFuzzer harnesses (tests/fuzz/): each runs FUZZ_TIME seconds.
+FUZZ_TIME ?= 60
+# make check runs each harness briefly, from its corpus and regressions.
+CHECK_FUZZ_TIME ?= 20
+FUZZERS   := spec template import escape
+FUZZ_SAN  := -fsanitize=fuzzer-no-link,address,undefined \
+             -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+fuzz:
+	$(MAKE) BUILD=build/fuzz CC=clang CFLAGS="-O1 -g $(FUZZ_SAN)" \
+	    $(FUZZERS:%=build/fuzz/fuzz_%)
+	@tests/run-fuzz.sh build/fuzz $(FUZZ_TIME) $(FUZZERS)
+
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.c tests/fuzz/fuzz.h \
+    $(LIBOBJS)
+	$(CC) $(ALL_CPPFLAGS) -Igenerator -Itests/fuzz $(ALL_CFLAGS) \
+	    -fsanitize=fuzzer,address,undefined -o $@ $< \
+	    tests/fuzz/fuzz_common.c $(LIBOBJS) $(LDLIBS)
 
 install:
 	$(MAKE) BUILD=build/install DATADIR=$(PREFIX)/share/mailconf all
@@ -113,10 +164,10 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/share/mailconf
 
 format:
-	clang-format -i generator/*.[ch] $(wildcard tests/unit/*.[ch])
+	clang-format -i generator/*.[ch] $(wildcard tests/unit/*.[ch] tests/fuzz/*.[ch])
 
 format-check:
-	clang-format --dry-run -Werror generator/*.[ch] $(wildcard tests/unit/*.[ch])
+	clang-format --dry-run -Werror generator/*.[ch] $(wildcard tests/unit/*.[ch] tests/fuzz/*.[ch])
 
 # The seams: one library per file that needs it.
 lint:

@@ -1,16 +1,25 @@
 /* SPDX-License-Identifier: MIT */
 /* Escapers: how a value is written in each output format. */
 #include <assert.h>
+#include <string.h>
 
 #include "escape.h"
+
+static void
+check(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		assert((unsigned char)s[i] >= 0x20 && s[i] != 0x7f);
+	(void)s;
+}
 
 void
 escape_xml(struct buf *out, const char *s, size_t n, enum vkind kind)
 {
 	(void)kind;
+	/* XML 1.0 cannot carry C0 controls even as &#1;. */
+	check(s, n);
 	for (size_t i = 0; i < n; i++) {
-		/* XML 1.0 cannot carry C0 controls even as &#1;. */
-		assert((unsigned char)s[i] >= 0x20 && s[i] != 0x7f);
 		switch (s[i]) {
 		case '&':
 			buf_puts(out, "&amp;");
@@ -31,4 +40,98 @@ escape_xml(struct buf *out, const char *s, size_t n, enum vkind kind)
 			buf_putc(out, s[i]);
 		}
 	}
+}
+
+/* quoted writes "s" with each character of special preceded by esc. */
+static void
+quoted(struct buf *out, const char *s, size_t n, const char *special)
+{
+	check(s, n);
+	buf_putc(out, '"');
+	for (size_t i = 0; i < n; i++) {
+		if (strchr(special, s[i]) != NULL)
+			buf_putc(out, '\\');
+		buf_putc(out, s[i]);
+	}
+	buf_putc(out, '"');
+}
+
+void
+escape_json(struct buf *out, const char *s, size_t n, enum vkind kind)
+{
+	if (kind == VALUE_NUMBER)
+		buf_add(out, s, n);
+	else
+		quoted(out, s, n, "\"\\");
+}
+
+void
+escape_mbsync(struct buf *out, const char *s, size_t n, enum vkind kind)
+{
+	if (kind == VALUE_NUMBER)
+		buf_add(out, s, n);
+	else
+		quoted(out, s, n, "\"\\");
+}
+
+void
+escape_fetchmail(struct buf *out, const char *s, size_t n, enum vkind kind)
+{
+	if (kind == VALUE_NUMBER) {
+		/* port takes a NUMBER token: "993" is a syntax error */
+		buf_add(out, s, n);
+		return;
+	}
+	check(s, n);
+	buf_putc(out, '"');
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '"')
+			buf_puts(out, "\\x22");
+		else if (s[i] == '\\')
+			buf_puts(out, "\\\\");
+		else
+			buf_putc(out, s[i]);
+	}
+	buf_putc(out, '"');
+}
+
+void
+escape_msmtp(struct buf *out, const char *s, size_t n, enum vkind kind)
+{
+	check(s, n);
+	if (kind == VALUE_NUMBER) {
+		buf_add(out, s, n);
+		return;
+	}
+	/* A word of these characters needs no quotes, and an account name
+	 * must have none: "account default : NAME" does not remove them. */
+	if (n > 0 &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	              "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._@+-") >= n) {
+		buf_add(out, s, n);
+		return;
+	}
+	buf_putc(out, '"');
+	buf_add(out, s, n);
+	buf_putc(out, '"');
+}
+
+void
+escape_markdown(struct buf *out, const char *s, size_t n, enum vkind kind)
+{
+	(void)kind;
+	check(s, n);
+	for (size_t i = 0; i < n; i++) {
+		if (strchr("\\`*_[]<>#|!~&()", s[i]) != NULL)
+			buf_putc(out, '\\');
+		buf_putc(out, s[i]);
+	}
+}
+
+void
+escape_prf(struct buf *out, const char *s, size_t n, enum vkind kind)
+{
+	(void)kind;
+	check(s, n);
+	buf_add(out, s, n);
 }

@@ -1,19 +1,27 @@
 /* SPDX-License-Identifier: MIT */
 /* mailconf: options, then the pipeline spec -> model -> per target: template +
  * escaper -> buffer -> check -> file. */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
+#include "csv.h"
 #include "diag.h"
+#include "diff.h"
+#include "import.h"
 #include "model.h"
 #include "output.h"
 #include "spec.h"
 #include "target.h"
+#include "text.h"
 #include "template.h"
 #include "view.h"
 #include "xalloc.h"
@@ -38,6 +46,13 @@ struct opts {
 	const char *out_file; /* "-": standard output */
 	const char *templates_dir;
 	const char *presets_dir;
+	const char *password_env;
+	const char *users;     /* CSV file: one set of files per person */
+	const char *home;      /* install: the home directory */
+	bool keep_going;       /* users: write the good rows despite bad ones */
+	bool dry_run;          /* install: show the diff, write nothing */
+	struct view_opts user; /* the person, for per-user targets */
+	struct finish_opts finish; /* signing */
 	bool strict;
 	bool force;
 	bool quiet;
@@ -47,6 +62,11 @@ static const char usage_text[] =
     "usage: mailconf generate [SPEC] [--preset NAME] [--target T,...]\n"
     "                         (--out DIR | -o FILE | -o -) [--force]\n"
     "       mailconf check [--strict] [SPEC...] [--preset NAME]\n"
+    "       mailconf generate SPEC --users team.csv --out DIR [--keep-going]\n"
+    "       mailconf install [SPEC] --email ADDR [--home DIR] [--target "
+    "T,...]\n"
+    "                        [--dry-run] [--force]\n"
+    "       mailconf import FILE.xml... (--out DIR | -o FILE | -o -)\n"
     "       mailconf list\n"
     "options:\n"
     "  --preset NAME     start from presets/NAME.ini (alone: use it as is)\n"
@@ -58,6 +78,22 @@ static const char usage_text[] =
     "  --templates DIR   use the templates in DIR\n"
     "  --presets DIR     look presets up in DIR\n"
     "  -q, --quiet       no summary line\n"
+    "  --lang en|ja      language of the checklist (default en)\n"
+    "the person (fetchmail, mbsync, msmtp and outlook-prf need --email):\n"
+    "  --email ADDR      the address; fills in usernames\n"
+    "  --name NAME       the person's name\n"
+    "  --login LOGIN     the login, when it is not derived from the address\n"
+    "  --pass-cmd CMD    command printing the password (mbsync PassCmd,\n"
+    "                    msmtp passwordeval); %EMAILADDRESS% etc. are\n"
+    "                    filled in, quoted for the shell\n"
+    "  --token-cmd CMD   command printing an OAuth2 token (XOAUTH2)\n"
+    "  --password-env VAR  write the password in $VAR into the rc files\n"
+    "                    (only when asked: files are mode 0600)\n"
+    "  --ca-file FILE    trust this CA bundle instead of the system's\n"
+    "  --maildir DIR     mbsync's local Maildir (default ~/Mail/ADDR/)\n"
+    "  --mda CMD | --smtp-host HOST  where fetchmail delivers\n"
+    "  --incoming imap|pop3  fetchmail's protocol (default: preference)\n"
+    "signing (apple): --sign-cert PEM --sign-key PEM [--sign-chain PEM]\n"
     "exit status: 0 ok (warnings allowed); 1 errors in the input (spec,\n"
     "preset, template, also when unreadable) or a failed output check,\n"
     "nothing written; 2 usage error, or writing the output failed\n";
@@ -118,6 +154,23 @@ parse_args(int argc, char **argv, struct opts *o)
 		    {"--output", &o->out_file},
 		    {"--templates", &o->templates_dir},
 		    {"--presets", &o->presets_dir},
+		    {"--lang", &o->user.lang},
+		    {"--email", &o->user.email},
+		    {"--name", &o->user.real_name},
+		    {"--login", &o->user.login},
+		    {"--pass-cmd", &o->user.pass_cmd},
+		    {"--token-cmd", &o->user.token_cmd},
+		    {"--password-env", &o->password_env},
+		    {"--ca-file", &o->user.ca_file},
+		    {"--maildir", &o->user.maildir},
+		    {"--mda", &o->user.mda},
+		    {"--smtp-host", &o->user.smtp_host},
+		    {"--incoming", &o->user.incoming},
+		    {"--sign-cert", &o->finish.sign_cert},
+		    {"--sign-key", &o->finish.sign_key},
+		    {"--sign-chain", &o->finish.sign_chain},
+		    {"--users", &o->users},
+		    {"--home", &o->home},
 		};
 		bool done = false;
 
@@ -145,6 +198,10 @@ parse_args(int argc, char **argv, struct opts *o)
 			o->strict = true;
 		else if (strcmp(a, "--force") == 0)
 			o->force = true;
+		else if (strcmp(a, "--keep-going") == 0)
+			o->keep_going = true;
+		else if (strcmp(a, "--dry-run") == 0)
+			o->dry_run = true;
 		else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)
 			o->quiet = true;
 		else if (a[0] == '-' && a[1] != '\0')
@@ -155,16 +212,14 @@ parse_args(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-/* wanted says whether target t was asked for (all when none named). */
+/* named says whether target t was named with --target. */
 static bool
-wanted(const struct opts *o, const struct target *t)
+named(const struct opts *o, const struct target *t)
 {
 	const char *p = o->targets;
 	size_t n = strlen(t->name);
 
-	if (p == NULL)
-		return true;
-	while (*p != '\0') {
+	while (p != NULL && *p != '\0') {
 		size_t len = strcspn(p, ",");
 
 		if (len == n && strncmp(p, t->name, n) == 0)
@@ -172,6 +227,18 @@ wanted(const struct opts *o, const struct target *t)
 		p += len + (p[len] == ',');
 	}
 	return false;
+}
+
+/* wanted says whether target t is rendered: the named ones, or all, but
+ * a file for one person only when the person is known. */
+static bool
+wanted(const struct opts *o, const struct target *t)
+{
+	if (o->targets != NULL)
+		return named(o, t);
+	if (strcmp(o->command, "install") == 0)
+		return t->install != NULL;
+	return !t->per_user || o->user.email != NULL || o->users != NULL;
 }
 
 static int
@@ -182,27 +249,57 @@ check_targets(const struct opts *o)
 	while (p != NULL && *p != '\0') {
 		size_t len = strcspn(p, ",");
 		char *name = xstrndup(p, len);
-		bool ok = target_find(name) != NULL;
+		const struct target *t = target_find(name);
+		int rc = 0;
 
-		if (!ok) {
-			int rc = usage("unknown target \"%s\" (mailconf list "
-			               "shows them)",
-			               name);
-
-			free(name);
-			return rc;
-		}
+		if (t == NULL)
+			rc = usage("unknown target \"%s\" (mailconf list "
+			           "shows them)",
+			           name);
+		else if (t->per_user && o->user.email == NULL &&
+		         o->users == NULL)
+			rc = usage("target %s is for one person: give their "
+			           "address with --email",
+			           name);
 		free(name);
+		if (rc != 0)
+			return rc;
 		p += len + (p[len] == ',');
 	}
 	return 0;
 }
 
-/* load_template reads and checks the template of t; NULL on error. */
-static struct tmpl *
-load_template(const struct opts *o, const struct target *t, struct diag *d)
+/* The languages a "%s" template comes in, as --lang names them. */
+static const char *const langs[] = {"en", "ja"};
+#define NLANGS (sizeof(langs) / sizeof(langs[0]))
+
+/* A target's loaded templates, one per language when it has them. */
+struct tset {
+	struct tmpl *by_lang[NLANGS];
+};
+
+static size_t
+lang_index(const char *lang)
 {
-	char *path = xasprintf("%s/%s", o->templates_dir, t->template);
+	for (size_t i = 0; lang != NULL && i < NLANGS; i++)
+		if (strcmp(langs[i], lang) == 0)
+			return i;
+	return 0;
+}
+
+/* load_template reads and checks the template of t in lang; NULL on
+ * error. */
+static struct tmpl *
+load_template(const struct opts *o, const struct target *t, const char *lang,
+              struct diag *d)
+{
+	const char *pct = strstr(t->template, "%s");
+	/* "%s" in a template name stands for the language. */
+	char *path = pct != NULL
+	                 ? xasprintf("%s/%.*s%s%s", o->templates_dir,
+	                             (int)(pct - t->template), t->template,
+	                             lang, pct + 2)
+	                 : xasprintf("%s/%s", o->templates_dir, t->template);
 	FILE *f = fopen(path, "rb");
 	struct buf text = BUF_INIT;
 	struct tmpl *tp = NULL;
@@ -226,6 +323,42 @@ load_template(const struct opts *o, const struct target *t, struct diag *d)
 	buf_free(&text);
 	free(path);
 	return tp;
+}
+
+/* load_templates loads the template of every wanted target: in --lang,
+ * or in every language for a users file, whose rows may name their own. */
+static struct tset *
+load_templates(const struct opts *o, struct diag *d, size_t *nwanted)
+{
+	struct tset *v = xcalloc(target_count(), sizeof(*v));
+
+	for (size_t i = 0; targets[i].name != NULL; i++) {
+		const struct target *t = &targets[i];
+
+		if (!wanted(o, t))
+			continue;
+		if (nwanted != NULL)
+			(*nwanted)++;
+		if (strstr(t->template, "%s") == NULL)
+			v[i].by_lang[0] = load_template(o, t, "en", d);
+		else if (o->users == NULL)
+			v[i].by_lang[lang_index(o->user.lang)] = load_template(
+			    o, t, langs[lang_index(o->user.lang)], d);
+		else
+			for (size_t k = 0; k < NLANGS; k++)
+				v[i].by_lang[k] =
+				    load_template(o, t, langs[k], d);
+	}
+	return v;
+}
+
+static void
+free_templates(struct tset *v)
+{
+	for (size_t i = 0; v != NULL && targets[i].name != NULL; i++)
+		for (size_t k = 0; k < NLANGS; k++)
+			tmpl_free(v[i].by_lang[k]);
+	free(v);
 }
 
 /* load_model reads one spec (or the preset alone) and checks it. */
@@ -254,35 +387,216 @@ load_model(const struct opts *o, const char *spec, char *const *known,
 	return m;
 }
 
-/* render renders every wanted target of m into the plan. */
+/* render renders every wanted target of m for one person into the plan:
+ * template and escaper into a buffer, the format's check, its finisher.
+ * Files go to -o FILE, into dir, or (install) to dir/t->install. */
 static void
-render(const struct opts *o, const struct model *m, struct tmpl **tmpls,
+render(const struct opts *o, const struct model *m, const struct tset *tmpls,
+       const struct view_opts *user, const char *dir, bool install,
        struct plan *plan, struct diag *d)
 {
-	struct object *view = view_build(m);
+	struct object *view = view_build(m, user);
 
 	for (size_t i = 0; targets[i].name != NULL; i++) {
 		const struct target *t = &targets[i];
 		struct buf b = BUF_INIT;
+		const struct tmpl *tp =
+		    tmpls[i].by_lang[strstr(t->template, "%s") != NULL
+		                         ? lang_index(user->lang)
+		                         : 0];
 		char *path;
 
-		if (tmpls[i] == NULL)
+		if (tp == NULL)
 			continue;
-		tmpl_render(tmpls[i], view, t->escape, &b);
-		if (t->check != NULL && !t->check(t->name, b.data, b.len, d)) {
+		if (t->needs != NULL && object_get(view, t->needs)->n == 0) {
+			diag_error(d, NULL, "%s: %s", t->name, t->needs_why);
+			continue;
+		}
+		tmpl_render(tp, view, t->escape, &b);
+		if ((t->check != NULL &&
+		     !t->check(t->name, b.data, b.len, d)) ||
+		    (t->finish != NULL &&
+		     !t->finish(t->name, &b, &o->finish, d))) {
 			buf_free(&b);
 			continue;
 		}
 		if (o->out_file != NULL)
 			path = xstrdup(o->out_file);
 		else
-			path = xasprintf("%s/%s",
-			                 o->out_dir != NULL ? o->out_dir : ".",
-			                 t->output);
+			path = xasprintf("%s/%s", dir,
+			                 install ? t->install : t->output);
 		plan_add(plan, path, &b, t->mode);
 		free(path);
 	}
 	object_free(view);
+}
+
+/* A person the files are for, and the directory that holds theirs. */
+struct person {
+	struct view_opts user;
+	char *dir; /* owned */
+};
+
+/* The columns a users file may have, and the option each overrides. */
+static const struct {
+	const char *column;
+	const char *option;
+	size_t offset;
+} user_columns[] = {
+#define COL(c, opt, member)                                                    \
+	{                                                                      \
+		c, opt, offsetof(struct view_opts, member)                     \
+	}
+    COL("email", "--email", email),
+    COL("name", "--name", real_name),
+    COL("login", "--login", login),
+    COL("lang", "--lang", lang),
+    COL("maildir", "--maildir", maildir),
+    COL("pass_cmd", "--pass-cmd", pass_cmd),
+    COL("token_cmd", "--token-cmd", token_cmd),
+    COL("ca_file", "--ca-file", ca_file),
+    COL("mda", "--mda", mda),
+    COL("smtp_host", "--smtp-host", smtp_host),
+    COL("incoming", "--incoming", incoming),
+#undef COL
+};
+
+#define NCOLUMNS (sizeof(user_columns) / sizeof(user_columns[0]))
+
+static const struct csv *label_csv;
+
+/* csv_label names an option as the users file's column: "column 2 (name)". */
+static const char *
+csv_label(const char *option)
+{
+	static char label[96];
+
+	for (size_t i = 0; i < NCOLUMNS; i++)
+		if (strcmp(user_columns[i].option, option) == 0) {
+			int col = csv_column(label_csv, user_columns[i].column);
+
+			snprintf(label, sizeof(label), "column %d (%s)",
+			         col + 1, user_columns[i].column);
+			return label;
+		}
+	return option;
+}
+
+static void
+free_people(struct person *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].dir);
+	free(v);
+}
+
+/* people returns whom the files are for: the person of the command line,
+ * or one per good row of --users, the row's fields over the command
+ * line's options. Bad rows are reported and left out. */
+static struct person *
+people(const struct opts *o, struct csv **csvp, size_t *n, struct diag *d)
+{
+	struct person *v;
+	struct csv *c;
+	int email, unknown = 0;
+
+	*n = 0;
+	*csvp = NULL;
+	if (o->users == NULL) {
+		v = xcalloc(1, sizeof(*v));
+		v->user = o->user;
+		v->dir = xstrdup(o->out_dir != NULL ? o->out_dir : ".");
+		*n = 1;
+		return v;
+	}
+	c = csv_read(o->users, d);
+	if (c == NULL)
+		return NULL;
+	*csvp = c;
+	label_csv = c;
+	for (size_t k = 0; k < c->ncols; k++) {
+		const char *names[NCOLUMNS + 1];
+		bool known = false;
+
+		for (size_t i = 0; i < NCOLUMNS; i++) {
+			names[i] = user_columns[i].column;
+			known |= strcmp(c->header[k], names[i]) == 0;
+		}
+		names[NCOLUMNS] = NULL;
+		if (!known) {
+			struct loc at = {o->users, 1, NULL, NULL};
+
+			unknown++;
+			const char *near = closest(c->header[k], names);
+
+			diag_error(d, &at,
+			           "column %zu: unknown column \"%s\"%s%s%s",
+			           k + 1, c->header[k],
+			           near != NULL ? "; did you mean \"" : "",
+			           near != NULL ? near : "",
+			           near != NULL ? "\"?" : "");
+		}
+	}
+	/* A misspelt column would silently not override anything. */
+	if (unknown > 0)
+		return NULL;
+	email = csv_column(c, "email");
+	if (email < 0) {
+		struct loc at = {o->users, 1, NULL, NULL};
+
+		diag_error(d, &at, "no \"email\" column");
+		return NULL;
+	}
+	v = xcalloc(c->nrows + 1, sizeof(*v));
+	for (size_t r = 0; r < c->nrows; r++) {
+		const struct csv_row *row = &c->rows[r];
+		struct loc at = {o->users, row->line, NULL, NULL};
+		struct view_opts u = o->user;
+		bool dup = false;
+
+		for (size_t i = 0; i < NCOLUMNS; i++) {
+			int col = csv_column(c, user_columns[i].column);
+
+			if (col >= 0 && row->fields[col][0] != '\0')
+				*(const char **)((char *)&u +
+				                 user_columns[i].offset) =
+				    row->fields[col];
+		}
+		if (row->fields[email][0] == '\0') {
+			diag_error(d, &at, "column %d (email): empty",
+			           email + 1);
+			continue;
+		}
+		if (!view_opts_check(&u, &at, csv_label, d))
+			continue;
+		for (size_t k = 0; k < *n; k++)
+			dup |= strcasecmp(v[k].user.email, u.email) == 0;
+		if (dup) {
+			diag_error(d, &at,
+			           "column %d (email): %s is listed twice",
+			           email + 1, u.email);
+			continue;
+		}
+		v[*n].user = u;
+		v[*n].dir = xasprintf("%s/%s", o->out_dir, u.email);
+		(*n)++;
+	}
+	return v;
+}
+
+/* skipped lists the per-user targets left out for want of --email. */
+static char *
+skipped(const struct opts *o)
+{
+	struct buf b = BUF_INIT;
+	char *s;
+
+	for (const struct target *t = targets; t->name != NULL; t++)
+		if (o->targets == NULL && !wanted(o, t))
+			buf_printf(&b, "%s%s", b.len > 0 ? ", " : "", t->name);
+	s = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+	return s;
 }
 
 static int
@@ -295,49 +609,102 @@ finish(struct diag *d, int rc)
 	return rc;
 }
 
+/* preset_for_email finds the preset serving the domain of email: its
+ * name (owned), or NULL. */
+static char *
+preset_for_email(const struct opts *o, const char *email)
+{
+	const char *domain = strrchr(email, '@');
+	char **names = spec_preset_names(o->presets_dir);
+	char *found = NULL;
+
+	for (size_t i = 0; domain != NULL && names[i] != NULL && !found; i++) {
+		struct diag quiet = DIAG_INIT;
+		char *path = xasprintf("%s/%s.ini", o->presets_dir, names[i]);
+		struct source *src =
+		    spec_load(path, NULL, o->presets_dir, &quiet);
+		struct model *m = src != NULL ? model_build(src, &quiet) : NULL;
+
+		for (size_t k = 0; m != NULL && k < m->ndomains && !found; k++)
+			if (strcasecmp(m->domains[k], domain + 1) == 0)
+				found = xstrdup(names[i]);
+		model_free(m);
+		diag_free(&quiet);
+		free(path);
+	}
+	spec_free_names(names);
+	return found;
+}
+
 static int
 cmd_generate_or_check(const struct opts *o, bool generate)
 {
 	struct diag d = DIAG_INIT;
-	struct tmpl **tmpls;
+	struct tset *tmpls;
 	struct plan plan = PLAN_INIT;
 	char **known;
 	size_t nwanted = 0;
+	bool rows_failed = false;
 	int rc = check_targets(o);
 
 	if (rc != 0)
 		return rc;
 	if (o->nspecs == 0 && o->preset == NULL)
-		return usage("%s needs a SPEC file or --preset NAME",
-		             o->command);
+		return usage(
+		    "%s needs a SPEC file, --preset NAME, or an --email "
+		    "whose domain a preset serves",
+		    o->command);
 	if (generate && o->nspecs > 1)
 		return usage("generate takes one SPEC");
 	if (generate && (o->out_dir == NULL) == (o->out_file == NULL))
 		return usage("generate needs --out DIR, or -o FILE for one "
 		             "target");
+	if (o->finish.sign_cert != NULL && o->finish.sign_key == NULL)
+		return usage("--sign-cert needs --sign-key");
+	if (o->finish.sign_cert == NULL &&
+	    (o->finish.sign_key != NULL || o->finish.sign_chain != NULL))
+		return usage("--sign-key and --sign-chain need --sign-cert");
+	if (!view_opts_check(&o->user, NULL, NULL, &d)) {
+		/* The messages say what is wrong; the usage would bury them. */
+		diag_flush(&d, stderr);
+		diag_free(&d);
+		return EXIT_USAGE;
+	}
 	d.strict = o->strict;
 	d.no_notes = generate;
-	tmpls = xcalloc(target_count(), sizeof(*tmpls));
-	for (size_t i = 0; targets[i].name != NULL; i++)
-		if (wanted(o, &targets[i])) {
-			tmpls[i] = load_template(o, &targets[i], &d);
-			nwanted++;
-		}
+	tmpls = load_templates(o, &d, &nwanted);
 	if (o->out_file != NULL && nwanted != 1) {
 		rc = usage("-o writes one target: choose it with --target");
+		goto out;
+	}
+	if (o->users != NULL && o->out_dir == NULL) {
+		rc = usage("--users writes a directory per person: give --out");
 		goto out;
 	}
 	known = spec_known_hosts(o->presets_dir);
 	for (size_t i = 0; i < (o->nspecs > 0 ? o->nspecs : 1); i++) {
 		struct model *m = load_model(
 		    o, o->nspecs > 0 ? o->specs[i] : NULL, known, &d);
+		int spec_errors = d.errors;
+		size_t n = 0;
+		struct csv *csv = NULL;
+		struct person *who =
+		    m != NULL && d.errors == 0 ? people(o, &csv, &n, &d) : NULL;
 
-		if (m != NULL && d.errors == 0)
-			render(o, m, tmpls, &plan, &d);
+		/* Bad rows stop everything, unless --keep-going: then the
+		 * good rows are written and the status still says 1. */
+		if (who != NULL && (d.errors == spec_errors || o->keep_going))
+			for (size_t k = 0; k < n; k++)
+				render(o, m, tmpls, &who[k].user, who[k].dir,
+				       false, &plan, &d);
+		if (who != NULL && d.errors > spec_errors && o->keep_going)
+			rows_failed = true;
+		free_people(who, n);
+		csv_free(csv);
 		model_free(m);
 	}
 	spec_free_names(known);
-	if (!generate || d.errors > 0)
+	if (!generate || (d.errors > 0 && !rows_failed))
 		goto out;
 	if (o->out_file != NULL && strcmp(o->out_file, "-") == 0) {
 		const struct buf *b = &plan.files[0].data;
@@ -352,14 +719,221 @@ cmd_generate_or_check(const struct opts *o, bool generate)
 
 		if (!plan_write(&plan, &d, &written, &unchanged))
 			rc = EXIT_USAGE;
+		else if (!o->quiet) {
+			char *left = skipped(o);
+
+			fprintf(stderr,
+			        "mailconf: %d written, %d unchanged%s%s%s\n",
+			        written, unchanged,
+			        *left != '\0'
+			            ? "; not written without --email: "
+			            : "",
+			        left, "");
+			free(left);
+		}
+	}
+out:
+	free_templates(tmpls);
+	plan_free(&plan);
+	return finish(&d, rc);
+}
+
+/* maildir_path is where the mbsync file's Maildir lives, "~/" resolved
+ * against home (owned). */
+static char *
+maildir_path(const struct model *m, const struct view_opts *user,
+             const char *home)
+{
+	struct object *v = view_build(m, user);
+	const char *md = object_get(v, "maildir")->text;
+	char *path = strncmp(md, "~/", 2) == 0 ? xasprintf("%s%s", home, md + 1)
+	                                       : xstrdup(md);
+
+	object_free(v);
+	return path;
+}
+
+/* cmd_install puts one person's rc files where the programs look, with
+ * the Maildir mbsync needs; it never replaces a file that is not
+ * mailconf's without --force, and then keeps the old one. */
+static int
+cmd_install(const struct opts *o)
+{
+	struct diag d = DIAG_INIT;
+	struct plan plan = PLAN_INIT;
+	struct tset *tmpls;
+	struct model *m = NULL;
+	char **known, *maildir = NULL;
+	const char *home = o->home != NULL ? o->home : getenv("HOME");
+	int rc = check_targets(o);
+
+	if (rc != 0)
+		return rc;
+	for (const struct target *t = targets; t->name != NULL; t++)
+		if (named(o, t) && t->install == NULL)
+			return usage(
+			    "install puts rc files in place: target %s "
+			    "is not one (mailconf generate writes it)",
+			    t->name);
+	if (o->user.email == NULL || o->users != NULL)
+		return usage("install sets up one person: give --email ADDR "
+		             "(generate --users writes files for a team)");
+	if (o->out_dir != NULL || o->out_file != NULL)
+		return usage("install writes into the home directory: use "
+		             "--home DIR, not --out or -o");
+	if (o->nspecs > 1)
+		return usage("install takes one SPEC");
+	if (home == NULL || home[0] != '/')
+		return usage("install needs an absolute --home DIR (or $HOME)");
+	if (!view_opts_check(&o->user, NULL, NULL, &d)) {
+		/* The messages say what is wrong; the usage would bury them. */
+		diag_flush(&d, stderr);
+		diag_free(&d);
+		return EXIT_USAGE;
+	}
+	d.strict = o->strict;
+	d.no_notes = true;
+	tmpls = load_templates(o, &d, NULL);
+	known = spec_known_hosts(o->presets_dir);
+	m = load_model(o, o->nspecs > 0 ? o->specs[0] : NULL, known, &d);
+	spec_free_names(known);
+	if (m == NULL || d.errors > 0)
+		goto out;
+	render(o, m, tmpls, &o->user, home, true, &plan, &d);
+	if (wanted(o, target_find("mbsync")))
+		maildir = maildir_path(m, &o->user, home);
+	if (d.errors > 0)
+		goto out;
+	if (o->dry_run) {
+		struct buf diff = BUF_INIT;
+
+		plan_diff(&plan, &diff, &d);
+		if (maildir != NULL && access(maildir, F_OK) != 0)
+			buf_printf(&diff, "# would create the directory %s\n",
+			           maildir);
+		if (diff.len == 0)
+			buf_puts(&diff, "# nothing would change\n");
+		if (fwrite(buf_cstr(&diff), 1, diff.len, stdout) != diff.len ||
+		    fflush(stdout) != 0)
+			rc = EXIT_USAGE;
+		buf_free(&diff);
+		goto out;
+	}
+	plan.backup = true;
+	d.no_notes = false;
+	if (plan_check(&plan, o->force, &d)) {
+		int written = 0, unchanged = 0;
+
+		/* mbsync does not create its Maildir's top directory. */
+		if ((maildir != NULL && !output_mkdirs(maildir, 0700, &d)) ||
+		    !plan_write(&plan, &d, &written, &unchanged))
+			rc = EXIT_USAGE;
 		else if (!o->quiet)
 			fprintf(stderr, "mailconf: %d written, %d unchanged\n",
 			        written, unchanged);
 	}
 out:
-	for (size_t i = 0; targets[i].name != NULL; i++)
-		tmpl_free(tmpls[i]);
-	free(tmpls);
+	free_templates(tmpls);
+	free(maildir);
+	model_free(m);
+	plan_free(&plan);
+	return finish(&d, rc);
+}
+
+/* import_verify loads the imported spec the way every spec is loaded: an
+ * import that mailconf itself would refuse is a bug, not output. */
+static bool
+import_verify(const struct opts *o, const struct buf *ini, const char *from,
+              struct diag *d)
+{
+	const char *dir = getenv("TMPDIR");
+	char *tmp =
+	    xasprintf("%s/mailconf-import-XXXXXX", dir != NULL ? dir : "/tmp");
+	int fd = mkstemp(tmp);
+	struct diag scratch = DIAG_INIT;
+	bool ok = false;
+
+	if (fd < 0 || write(fd, ini->data, ini->len) != (ssize_t)ini->len) {
+		diag_error(d, NULL, "cannot write a temporary file: %s",
+		           strerror(errno));
+	} else {
+		struct source *src =
+		    spec_load(tmp, NULL, o->presets_dir, &scratch);
+		struct model *m =
+		    src != NULL ? model_build(src, &scratch) : NULL;
+
+		ok = m != NULL;
+		if (!ok) {
+			char *msgs = diag_text(&scratch);
+
+			diag_error(d, NULL,
+			           "internal error: the spec imported from %s "
+			           "does not load:\n%s",
+			           from, msgs);
+			free(msgs);
+		}
+		model_free(m);
+	}
+	if (fd >= 0) {
+		close(fd);
+		unlink(tmp);
+	}
+	diag_free(&scratch);
+	free(tmp);
+	return ok;
+}
+
+static int
+cmd_import(const struct opts *o)
+{
+	struct diag d = DIAG_INIT;
+	struct plan plan = PLAN_INIT;
+	int rc = 0;
+
+	if (o->nspecs == 0)
+		return usage("import needs one or more FILE.xml");
+	if ((o->out_dir == NULL) == (o->out_file == NULL))
+		return usage("import needs --out DIR, or -o FILE for one file");
+	if (o->out_file != NULL && o->nspecs != 1)
+		return usage("-o writes one file: import one FILE.xml");
+	d.strict = o->strict;
+	for (size_t i = 0; i < o->nspecs; i++) {
+		struct buf ini = BUF_INIT;
+		const char *base = strrchr(o->specs[i], '/');
+		size_t n;
+		char *path;
+
+		base = base != NULL ? base + 1 : o->specs[i];
+		n = strlen(base);
+		if (n > 4 && strcmp(base + n - 4, ".xml") == 0)
+			n -= 4;
+		if (!import_file(o->specs[i], &ini, &d) ||
+		    !import_verify(o, &ini, o->specs[i], &d)) {
+			buf_free(&ini);
+			continue;
+		}
+		path = o->out_file != NULL
+		           ? xstrdup(o->out_file)
+		           : xasprintf("%s/%.*s.ini", o->out_dir, (int)n, base);
+		plan_add(&plan, path, &ini, 0644);
+		free(path);
+	}
+	if (d.errors == 0 && o->out_file != NULL &&
+	    strcmp(o->out_file, "-") == 0) {
+		const struct buf *b = &plan.files[0].data;
+
+		if (fwrite(buf_cstr(b), 1, b->len, stdout) != b->len ||
+		    fflush(stdout) != 0)
+			rc = EXIT_USAGE;
+	} else if (d.errors == 0 && plan_check(&plan, o->force, &d)) {
+		int written = 0, unchanged = 0;
+
+		if (!plan_write(&plan, &d, &written, &unchanged))
+			rc = EXIT_USAGE;
+		else if (!o->quiet)
+			fprintf(stderr, "mailconf: %d written, %d unchanged\n",
+			        written, unchanged);
+	}
 	plan_free(&plan);
 	return finish(&d, rc);
 }
@@ -371,7 +945,8 @@ cmd_list(const struct opts *o)
 
 	printf("targets:\n");
 	for (const struct target *t = targets; t->name != NULL; t++)
-		printf("  %-12s %-18s %s\n", t->name, t->output, t->help);
+		printf("  %-18s %-18s %s%s\n", t->name, t->output, t->help,
+		       t->per_user ? " [--email]" : "");
 	printf("presets (%s):\n", o->presets_dir);
 	for (size_t i = 0; names[i] != NULL; i++) {
 		struct diag quiet = DIAG_INIT;
@@ -381,12 +956,14 @@ cmd_list(const struct opts *o)
 		struct model *m = src != NULL ? model_build(src, &quiet) : NULL;
 
 		if (m != NULL) {
-			printf("  %-12s %s:", names[i], m->name);
-			for (size_t k = 0; k < m->ndomains; k++)
+			printf("  %-18s %s:", names[i], m->name);
+			for (size_t k = 0; k < m->ndomains && k < 5; k++)
 				printf(" %s", m->domains[k]);
+			if (m->ndomains > 5)
+				printf(" (+%zu more)", m->ndomains - 5);
 			printf("\n");
 		} else
-			printf("  %-12s (has errors: mailconf check %s)\n",
+			printf("  %-18s (has errors: mailconf check %s)\n",
 			       names[i], path);
 		model_free(m);
 		diag_free(&quiet);
@@ -400,16 +977,43 @@ int
 main(int argc, char **argv)
 {
 	struct opts o = {0};
+	char *found = NULL;
 	int rc = parse_args(argc, argv, &o);
 
 	if (rc != 0 || o.command == NULL) {
 		free(o.specs);
 		return rc != 0 ? rc : EXIT_USAGE;
 	}
+	if (o.password_env != NULL) {
+		o.user.password = getenv(o.password_env);
+		if (o.user.password == NULL) {
+			free(o.specs);
+			return usage("--password-env: %s is not set",
+			             o.password_env);
+		}
+	}
+	if (o.nspecs == 0 && o.preset == NULL && o.user.email != NULL &&
+	    (strcmp(o.command, "generate") == 0 ||
+	     strcmp(o.command, "check") == 0 ||
+	     strcmp(o.command, "install") == 0)) {
+		found = preset_for_email(&o, o.user.email);
+		if (found == NULL) {
+			free(o.specs);
+			return usage(
+			    "no preset serves the domain of %s; give a "
+			    "SPEC or --preset NAME",
+			    o.user.email);
+		}
+		o.preset = found;
+	}
 	if (strcmp(o.command, "generate") == 0)
 		rc = cmd_generate_or_check(&o, true);
 	else if (strcmp(o.command, "check") == 0)
 		rc = cmd_generate_or_check(&o, false);
+	else if (strcmp(o.command, "install") == 0)
+		rc = cmd_install(&o);
+	else if (strcmp(o.command, "import") == 0)
+		rc = cmd_import(&o);
 	else if (strcmp(o.command, "list") == 0)
 		rc = cmd_list(&o);
 	else if (strcmp(o.command, "--help") == 0 ||
@@ -423,6 +1027,7 @@ main(int argc, char **argv)
 	} else
 		rc = usage("unknown command \"%s\"", o.command);
 	free(o.specs);
+	free(found);
 	xml_cleanup();
 	return rc;
 }

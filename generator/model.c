@@ -351,10 +351,12 @@ check_url(struct builder *b, const struct entry *e)
 static const char *const placeholders[] = {"%EMAILADDRESS%", "%EMAILLOCALPART%",
                                            "%EMAILDOMAIN%", NULL};
 
-static bool
-check_username(struct builder *b, const struct entry *e)
+/* bad_placeholder returns where the first unknown %...% placeholder of
+ * s starts (its length in *n), or NULL. */
+static const char *
+bad_placeholder(const char *s, int *n)
 {
-	const char *p = e->value;
+	const char *p = s;
 
 	while ((p = strchr(p, '%')) != NULL) {
 		bool known = false;
@@ -368,16 +370,35 @@ check_username(struct builder *b, const struct entry *e)
 			}
 		if (!known) {
 			const char *end = strchr(p + 1, '%');
-			int n =
-			    end != NULL ? (int)(end - p + 1) : (int)strlen(p);
 
-			berr(b, e,
-			     "unknown placeholder \"%.*s\"; expected "
-			     "%%EMAILADDRESS%%, %%EMAILLOCALPART%% or "
-			     "%%EMAILDOMAIN%% (each between two %% signs)",
-			     n, p);
-			return false;
+			*n = end != NULL ? (int)(end - p + 1) : (int)strlen(p);
+			return p;
 		}
+	}
+	return NULL;
+}
+
+bool
+model_username_ok(const char *username)
+{
+	int n;
+
+	return username[0] != '\0' && bad_placeholder(username, &n) == NULL;
+}
+
+static bool
+check_username(struct builder *b, const struct entry *e)
+{
+	int n;
+	const char *p = bad_placeholder(e->value, &n);
+
+	if (p != NULL) {
+		berr(b, e,
+		     "unknown placeholder \"%.*s\"; expected "
+		     "%%EMAILADDRESS%%, %%EMAILLOCALPART%% or %%EMAILDOMAIN%% "
+		     "(each between two %% signs)",
+		     n, p);
+		return false;
 	}
 	return true;
 }
@@ -559,13 +580,13 @@ lang_entry(struct builder *b, const struct entry *e, enum skind kind)
 	return true;
 }
 
-static char **
-domain_list(struct builder *b, const struct entry *e, size_t *n)
+/* domain_list appends the domains of e to the list *out of *n. */
+static void
+domain_list(struct builder *b, const struct entry *e, char ***list, size_t *n)
 {
 	size_t k;
-	char **v = split_list(e->value, &k), **out = NULL;
+	char **v = split_list(e->value, &k), **out = *list;
 
-	*n = 0;
 	for (size_t i = 0; i < k; i++) {
 		const char *why = check_domain(v[i], false);
 		bool dup = false;
@@ -591,7 +612,7 @@ domain_list(struct builder *b, const struct entry *e, size_t *n)
 		out[(*n)++] = xstrdup(v[i]);
 	}
 	free_list(v, k);
-	return out;
+	*list = out;
 }
 
 static void
@@ -819,6 +840,13 @@ build_simple(struct builder *b, const struct section *sec, int kind)
 		if (strcmp(e->section, sec->name) != 0)
 			continue;
 		k = find_key(keys, e->key);
+		/* domains.NAME continues the list: a provider with many
+		 * domains groups them over several lines. */
+		if (k == NULL && section_kinds[kind].kind == S_PROVIDER &&
+		    strncmp(e->key, "domains.", 8) == 0 && e->key[8] != '\0') {
+			domain_list(b, e, &m->domains, &m->ndomains);
+			continue;
+		}
 		if (k == NULL) {
 			if (!section_kinds[kind].langs ||
 			    !lang_entry(b, e, section_kinds[kind].kind))
@@ -860,10 +888,10 @@ build_simple(struct builder *b, const struct section *sec, int kind)
 		}
 		case K_DOMAINS:
 			if (strcmp(k->name, "domains") == 0)
-				m->domains = domain_list(b, e, &m->ndomains);
+				domain_list(b, e, &m->domains, &m->ndomains);
 			else
-				m->host_domains =
-				    domain_list(b, e, &m->nhost_domains);
+				domain_list(b, e, &m->host_domains,
+				            &m->nhost_domains);
 			break;
 		case K_URL:
 			if (!check_url(b, e))
@@ -1083,4 +1111,16 @@ model_free(struct model *m)
 	free(m->oauth_token_url);
 	source_free(m->src);
 	free(m);
+}
+
+const char *
+model_host_error(const char *host)
+{
+	return is_ipv4(host) ? NULL : check_domain(host, true);
+}
+
+const char *
+model_domain_error(const char *domain)
+{
+	return check_domain(domain, false);
 }

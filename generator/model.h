@@ -115,6 +115,14 @@ void model_lint(const struct model *m, const char *const *known_hosts,
 void model_loc(const struct model *m, const char *section, const char *key,
                struct loc *at);
 bool server_is_incoming(const struct server *s);
+/* model_host_error says why host cannot be a server's host (a host name,
+ * an IPv4 address, %EMAILDOMAIN% allowed), or NULL when it can. */
+const char *model_host_error(const char *host);
+/* model_username_ok says whether username is non-empty with only the
+ * known %EMAILADDRESS%, %EMAILLOCALPART% and %EMAILDOMAIN% placeholders. */
+bool model_username_ok(const char *username);
+/* model_domain_error says why domain is not a literal domain name. */
+const char *model_domain_error(const char *domain);
 void model_free(struct model *m);
 void source_free(struct source *src);
 

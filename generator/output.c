@@ -3,13 +3,16 @@
  * replace, a manifest. */
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "diff.h"
 #include "output.h"
 #include "xalloc.h"
 
@@ -153,8 +156,22 @@ plan_check(const struct plan *p, bool force, struct diag *d)
 	return ok;
 }
 
+static bool mkdirs_mode(const char *dir, unsigned mode, struct diag *d);
+
 static bool
 mkdirs(const char *dir, struct diag *d)
+{
+	return mkdirs_mode(dir, 0755, d);
+}
+
+bool
+output_mkdirs(const char *dir, unsigned mode, struct diag *d)
+{
+	return mkdirs_mode(dir, mode, d);
+}
+
+static bool
+mkdirs_mode(const char *dir, unsigned mode, struct diag *d)
 {
 	char *p = xstrdup(dir);
 	bool ok = true;
@@ -165,7 +182,7 @@ mkdirs(const char *dir, struct diag *d)
 		if (c != '/' && c != '\0')
 			continue;
 		*s = '\0';
-		if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+		if (mkdir(p, (mode_t)mode) != 0 && errno != EEXIST) {
 			diag_error(d, NULL, "cannot create directory %s: %s", p,
 			           strerror(errno));
 			ok = false;
@@ -329,11 +346,143 @@ update_manifests(const struct plan *p, bool keep, struct diag *d)
 	return ok;
 }
 
+/* foreign says whether an existing file at f's path is the user's: not
+ * what mailconf would write now, nor what it recorded writing. */
+static bool
+foreign(const struct outfile *f, struct diag *d)
+{
+	struct buf old = BUF_INIT;
+	const char *base;
+	char *dir;
+	bool exists, mine;
+
+	if (!read_all(f->path, &old, &exists, d) || !exists) {
+		buf_free(&old);
+		return false;
+	}
+	split_path(f->path, &dir, &base);
+	mine = (old.len == f->data.len &&
+	        memcmp(buf_cstr(&old), buf_cstr(&f->data), old.len) == 0) ||
+	       manifest_has(dir, base, content_hash(buf_cstr(&old), old.len));
+	free(dir);
+	buf_free(&old);
+	return !mine;
+}
+
+/* backup keeps the user's file under a new name, by a hard link, so that
+ * the rename that replaces it loses nothing even if mailconf dies. */
+static bool
+backup(const char *path, struct diag *d)
+{
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	for (int n = 0; n < 100; n++) {
+		char *name =
+		    n == 0
+		        ? xasprintf("%s.mailconf-backup-%s", path, stamp)
+		        : xasprintf("%s.mailconf-backup-%s-%d", path, stamp, n);
+
+		if (link(path, name) == 0) {
+			diag_note(d, NULL, "kept the replaced %s as %s", path,
+			          name);
+			free(name);
+			return true;
+		}
+		free(name);
+		if (errno != EEXIST)
+			break;
+	}
+	diag_error(d, NULL, "cannot keep a backup of %s: %s", path,
+	           strerror(errno));
+	return false;
+}
+
+/* stale says whether name is a temporary file an interrupted run left
+ * for base: ".BASE.mailconf-XXXXXX", as write_atomic names them. */
+static bool
+stale(const char *name, const char *base)
+{
+	size_t n = strlen(base);
+
+	return name[0] == '.' && strncmp(name + 1, base, n) == 0 &&
+	       strncmp(name + 1 + n, ".mailconf-", 10) == 0 &&
+	       strlen(name + 1 + n + 10) == 6;
+}
+
+/* in_dir says whether path names a file directly inside dir. */
+static bool
+in_dir(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return strncmp(path, dir, n) == 0 && path[n] == '/' &&
+	       strchr(path + n + 1, '/') == NULL;
+}
+
+static const char *
+base_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash != NULL ? slash + 1 : path;
+}
+
+/* sweep removes what killed runs left behind next to the plan's files:
+ * their temporary files, and nothing else. Each directory is read once
+ * for the run of files in it. */
+static void
+sweep(const struct plan *p)
+{
+	size_t i = 0;
+
+	while (i < p->n) {
+		const char *base;
+		char *dir;
+		size_t end = i + 1;
+		DIR *dp;
+		struct dirent *de;
+
+		split_path(p->files[i].path, &dir, &base);
+		while (end < p->n && in_dir(p->files[end].path, dir))
+			end++;
+		dp = opendir(dir);
+		while (dp != NULL && (de = readdir(dp)) != NULL) {
+			bool ours = stale(de->d_name, MANIFEST_NAME);
+
+			for (size_t k = i; k < end && !ours; k++)
+				ours = stale(de->d_name,
+				             base_of(p->files[k].path));
+			if (ours) {
+				char *path =
+				    xasprintf("%s/%s", dir, de->d_name);
+
+				unlink(path);
+				free(path);
+			}
+		}
+		if (dp != NULL)
+			closedir(dp);
+		free(dir);
+		i = end;
+	}
+}
+
 bool
 plan_write(const struct plan *p, struct diag *d, int *written, int *unchanged)
 {
-	bool ok = update_manifests(p, true, d);
+	bool *theirs = xcalloc(p->n + 1, sizeof(*theirs));
+	bool ok = true;
 
+	/* Whose each file is must be known before the manifest learns the
+	 * new content. */
+	for (size_t i = 0; p->backup && i < p->n; i++)
+		theirs[i] = foreign(&p->files[i], d);
+	sweep(p);
+	ok = update_manifests(p, true, d);
 	for (size_t i = 0; ok && i < p->n; i++) {
 		const struct outfile *f = &p->files[i];
 		struct buf old = BUF_INIT;
@@ -351,11 +500,34 @@ plan_write(const struct plan *p, struct diag *d, int *written, int *unchanged)
 			}
 			(*unchanged)++;
 		} else if (ok) {
-			ok = write_atomic(f->path, buf_cstr(&f->data),
+			ok = (!theirs[i] || backup(f->path, d)) &&
+			     write_atomic(f->path, buf_cstr(&f->data),
 			                  f->data.len, f->mode, d);
 			*written += ok;
 		}
 		buf_free(&old);
 	}
+	free(theirs);
 	return ok && update_manifests(p, false, d);
+}
+
+void
+plan_diff(const struct plan *p, struct buf *out, struct diag *d)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		const struct outfile *f = &p->files[i];
+		struct buf old = BUF_INIT;
+		struct stat st;
+		bool exists;
+
+		if (!read_all(f->path, &old, &exists, d))
+			continue;
+		diff_unified(out, exists ? f->path : "/dev/null",
+		             buf_cstr(&old), f->path, buf_cstr(&f->data));
+		if (exists && stat(f->path, &st) == 0 &&
+		    (st.st_mode & 07777) != f->mode)
+			buf_printf(out, "# %s: mode %04o -> %04o\n", f->path,
+			           (unsigned)(st.st_mode & 07777), f->mode);
+		buf_free(&old);
+	}
 }

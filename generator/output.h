@@ -23,11 +23,13 @@ struct outfile {
 struct plan {
 	struct outfile *files;
 	size_t n;
+	bool backup; /* keep a file replaced with --force as NAME.mailconf-
+	                backup-TIME (a note says so) */
 };
 
 #define PLAN_INIT                                                              \
 	{                                                                      \
-		NULL, 0                                                        \
+		NULL, 0, false                                                 \
 	}
 
 /* plan_add queues path with data (the plan takes over data's memory and
@@ -45,6 +47,11 @@ bool plan_check(const struct plan *p, bool force, struct diag *d);
 bool plan_write(const struct plan *p, struct diag *d, int *written,
                 int *unchanged);
 void plan_free(struct plan *p);
+/* plan_diff appends to out a unified diff of what plan_write would change
+ * (a missing file diffs against /dev/null; a mode change is noted). */
+void plan_diff(const struct plan *p, struct buf *out, struct diag *d);
+/* output_mkdirs creates dir and its missing parents with mode. */
+bool output_mkdirs(const char *dir, unsigned mode, struct diag *d);
 
 /* content_hash is the 64-bit FNV-1a hash the manifest records. */
 unsigned long long content_hash(const char *s, size_t n);

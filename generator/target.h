@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "buf.h"
 #include "diag.h"
 #include "template.h"
 
@@ -14,14 +15,32 @@
 typedef bool check_fn(const char *what, const char *text, size_t len,
                       struct diag *d);
 
+/* What the command line says about finishing an output. */
+struct finish_opts {
+	const char *sign_cert; /* PEM certificate to sign with, or NULL */
+	const char *sign_key;
+	const char *sign_chain;
+};
+
+/* A finisher turns the checked text into the bytes written (an encoding,
+ * a signature); it reports to d and returns false when it cannot. */
+typedef bool finish_fn(const char *what, struct buf *data,
+                       const struct finish_opts *o, struct diag *d);
+
 struct target {
-	const char *name;     /* --target NAME */
-	const char *template; /* file under the template directory */
-	const char *output;   /* file name under --out */
-	escape_fn *escape;    /* how values are written */
-	check_fn *check;      /* NULL: nothing to re-parse */
-	unsigned mode;        /* file permissions */
-	const char *help;     /* one line for `mailconf list` */
+	const char *name;      /* --target NAME */
+	const char *template;  /* file under the template directory; a "%s"
+	                          in it stands for --lang */
+	const char *output;    /* file name under --out */
+	escape_fn *escape;     /* how values are written */
+	check_fn *check;       /* NULL: nothing to re-parse */
+	finish_fn *finish;     /* NULL: written as rendered */
+	unsigned mode;         /* file permissions */
+	bool per_user;         /* only with --email: it names one person */
+	const char *install;   /* install: its path under the home, or NULL */
+	const char *needs;     /* a view list that must not be empty ... */
+	const char *needs_why; /* ... and what to say when it is */
+	const char *help;      /* one line for `mailconf list` */
 };
 
 /* Ends with a row whose name is NULL. */
@@ -31,5 +50,11 @@ extern const struct target targets[];
 size_t target_count(void);
 /* target_find returns the row named name, or NULL. */
 const struct target *target_find(const char *name);
+
+/* Checks and finishers the rows use. */
+check_fn check_mbsync_lines;  /* mbsync reads lines of up to 1021 bytes */
+check_fn check_msmtp_lines;   /* msmtp rejects lines over 499 bytes */
+finish_fn finish_cp1252_crlf; /* PRF: Windows-1252 with CRLF line ends */
+finish_fn finish_sign;        /* CMS-sign when a certificate was given */
 
 #endif

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Diagnostics goldens: tests/errors/CASE.ini must give exactly CASE.stderr and
 # the exit status in CASE.status; CASE.args replaces the default arguments
-# "check CASE.ini". A failing case must also write nothing with generate.
+# "check CASE.ini" (CASE.argv: one argument per line, for values with
+# blanks or newlines). A failing case must also write nothing with generate.
 # UPDATE=1 rewrites .stderr and .status, for review with git diff.
 set -u
 bin=$(realpath "$1")
@@ -18,7 +19,16 @@ for ini in *.ini; do
 		args="check $ini"
 	fi
 	# shellcheck disable=SC2086
-	"$bin" $args >"$tmp/stdout" 2>"$tmp/stderr"
+	set -- $args
+	if [ -f "$name.argv" ]; then
+		# One argument per line; "\n" in a line stands for a newline.
+		set --
+		while IFS= read -r a || [ -n "$a" ]; do
+			set -- "$@" "$(printf '%s\n' "$a" | sed 's/\\n/\
+/g')"
+		done <"$name.argv"
+	fi
+	"$bin" "$@" >"$tmp/stdout" 2>"$tmp/stderr"
 	status=$?
 	if [ "${UPDATE:-0}" = 1 ]; then
 		cp "$tmp/stderr" "$name.stderr"
@@ -39,7 +49,7 @@ for ini in *.ini; do
 		fi
 	fi
 	# Nothing is written when there is an error.
-	if [ "$status" != 0 ] && [ ! -f "$name.args" ]; then
+	if [ "$status" != 0 ] && [ ! -f "$name.args" ] && [ ! -f "$name.argv" ]; then
 		rm -rf "$tmp/out"
 		"$bin" generate "$ini" --out "$tmp/out" >/dev/null 2>&1
 		if [ -e "$tmp/out" ]; then

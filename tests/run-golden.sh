@@ -1,8 +1,11 @@
 #!/bin/sh
 # Golden tests: each tests/golden/CASE renders to exactly its expected/ files.
-# A case is spec.ini (or an "args" file, e.g. "--preset gmail") plus
+# A case is spec.ini (or an "args" file, e.g. "--preset gmail", or an
+# "argv" file with one argument per line) plus
 # expected/; every preset is a case too (tests/golden/presets/NAME).
 # UPDATE=1 rewrites the expected files, for review with git diff.
+# FILES="mbsyncrc msmtprc" limits the comparison (and UPDATE) to those
+# output files, so work on one target leaves the others' goldens alone.
 set -u
 bin=$(realpath "$1")
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,14 +33,20 @@ run_case() { # name dir args...
 		failed=$((failed + 1))
 		return
 	fi
+	if [ -n "${FILES:-}" ]; then
+		for f in "$out"/*; do
+			case " $FILES " in *" $(basename "$f") "*) ;; *) rm -f "$f" ;; esac
+		done
+	fi
 	if [ "${UPDATE:-0}" = 1 ]; then
 		mkdir -p "$dir/expected"
 		for f in "$out"/*; do
-			cp "$f" "$dir/expected/"
+			[ -e "$f" ] && cp "$f" "$dir/expected/"
 		done
 	fi
 	ok=1
 	for f in "$out"/*; do
+		[ -e "$f" ] || continue
 		b=$(basename "$f")
 		if [ ! -f "$dir/expected/$b" ]; then
 			echo "FAIL $name: $b has no expected file (UPDATE=1 writes it)"
@@ -49,7 +58,10 @@ run_case() { # name dir args...
 	done
 	for f in "$dir/expected"/*; do
 		b=$(basename "$f")
-		case "$b" in *.json) continue ;; esac # real-consumer goldens
+		case "$b" in *.tb.json | thunderbird.json) continue ;; esac # real-consumer goldens
+		if [ -n "${FILES:-}" ]; then
+			case " $FILES " in *" $b "*) ;; *) continue ;; esac
+		fi
 		if [ ! -f "$out/$b" ]; then
 			echo "FAIL $name: expected $b was not written"
 			ok=0
@@ -66,7 +78,17 @@ for dir in "$top"/tests/golden/*/; do
 	dir=${dir%/}
 	name=$(basename "$dir")
 	[ "$name" = presets ] && continue
-	if [ -f "$dir/args" ]; then
+	if [ -f "$dir/argv" ]; then
+		# One argument per line (for values with blanks), relative to
+		# the case's directory like args.
+		cd "$dir" || exit 2
+		set --
+		while IFS= read -r a || [ -n "$a" ]; do
+			set -- "$@" "$a"
+		done <argv
+		run_case "$name" "$dir" "$@"
+		cd "$top" || exit 2
+	elif [ -f "$dir/args" ]; then
 		# Paths in args are relative to the case's directory.
 		cd "$dir" || exit 2
 		# shellcheck disable=SC2046

@@ -33,5 +33,36 @@ done
 for p in "$top"/presets/*.ini; do
 	render "preset-$(basename "$p" .ini)" --preset "$(basename "$p" .ini)"
 done
+# Outlook Autodiscover: autodiscover.xsd against its cases, then every
+# autodiscover.xml rendered from a golden case (spec.ini or args) or preset.
+adxsd="$top/tests/schemas/autodiscover.xsd"
+sh "$top/tests/schemas/check-schema.sh" "$adxsd" "$top/tests/schemas/autodiscover-cases" >"$tmp/adcases" 2>&1 ||
+	{ cat "$tmp/adcases"; failed=$((failed + 1)); }
+tail -n 1 "$tmp/adcases"
+render_ad() { # name dir args... (paths in args relative to dir)
+	name=$1 dir=$2
+	shift 2
+	if ! (cd "$dir" && "$bin" generate "$@" --target autodiscover -o "$tmp/ad-$name.xml" -q) 2>"$tmp/err"; then
+		echo "FAIL $name: mailconf failed (autodiscover)"
+		cat "$tmp/err"
+		failed=$((failed + 1))
+	elif xmllint --noout --nonet --schema "$adxsd" "$tmp/ad-$name.xml" 2>"$tmp/err"; then
+		pass=$((pass + 1))
+	else
+		echo "FAIL $name: not valid against autodiscover.xsd"
+		cat "$tmp/err"
+		failed=$((failed + 1))
+	fi
+}
+for dir in "$top"/tests/golden/*/; do
+	dir=${dir%/}
+	"$top/tests/golden-args.sh" "$dir" autodiscover >"$tmp/argv" || continue
+	set --
+	while IFS= read -r a; do set -- "$@" "$a"; done <"$tmp/argv"
+	render_ad "$(basename "$dir")" "$dir" "$@"
+done
+for p in "$top"/presets/*.ini; do
+	render_ad "preset-$(basename "$p" .ini)" "$top" --preset "$(basename "$p" .ini)"
+done
 echo "schema: $pass passed, $failed failed"
 [ $failed = 0 ]

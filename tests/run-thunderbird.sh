@@ -4,6 +4,8 @@
 # Thunderbird itself understood (primary first, then alternatives, with
 # ports, socket types, the authentication it chose and the usernames).
 # UPDATE=1 rewrites the thunderbird.json files, for review with git diff.
+# The same for every autodiscover.xml and its expected/autodiscover.tb.json;
+# FILES="autodiscover.tb.json" limits UPDATE to those files.
 set -u
 bin=$(realpath "$1")
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,6 +18,9 @@ if ! command -v thunderbird >/dev/null 2>&1; then
 fi
 failed=0
 pass=0
+upd() { # file: $UPDATE when FILES (if set) names file, else 0
+	case " ${FILES:-$1} " in *" $1 "*) echo "${UPDATE:-0}" ;; *) echo 0 ;; esac
+}
 : >"$tmp/list"
 add() { # name golden-dir args...
 	name=$1 dir=$2
@@ -48,7 +53,7 @@ if [ $rc = 2 ]; then
 	failed=$((failed + 1))
 fi
 while read -r name dir; do
-	if python3 - "$tmp/results" "$tmp/$name.xml" "$dir/expected/thunderbird.json" "${UPDATE:-0}" <<'PY'; then
+	if python3 - "$tmp/results" "$tmp/$name.xml" "$dir/expected/thunderbird.json" "$(upd thunderbird.json)" <<'PY'; then
 import json, sys
 results, xml, expected, update = sys.argv[1:]
 got = None
@@ -80,5 +85,73 @@ PY
 		failed=$((failed + 1))
 	fi
 done <"$tmp/list"
+
+# Outlook Autodiscover: Thunderbird's own Exchange AutoDiscover lookup reads
+# every rendered autodiscover.xml (golden cases with spec.ini or args,
+# presets) to exactly expected/autodiscover.tb.json.
+: >"$tmp/adlist"
+add_ad() { # name golden-dir args... (paths in args relative to the dir)
+	name=$1 dir=$2
+	shift 2
+	if (cd "$dir" && "$bin" generate "$@" --target autodiscover -o "$tmp/ad-$name.xml" -q) 2>"$tmp/err"; then
+		echo "$name $dir" >>"$tmp/adlist"
+	else
+		echo "FAIL $name: mailconf failed (autodiscover)"
+		cat "$tmp/err"
+		failed=$((failed + 1))
+	fi
+}
+for dir in "$top"/tests/golden/*/; do
+	dir=${dir%/}
+	"$top/tests/golden-args.sh" "$dir" autodiscover >"$tmp/argv" || continue
+	set --
+	while IFS= read -r a; do set -- "$@" "$a"; done <"$tmp/argv"
+	add_ad "$(basename "$dir")" "$dir" "$@"
+done
+for p in "$top"/presets/*.ini; do
+	name=$(basename "$p" .ini)
+	add_ad "preset-$name" "$top/tests/golden/presets/$name" --preset "$name"
+done
+adfiles=$(awk -v d="$tmp" '{print d "/ad-" $1 ".xml"}' "$tmp/adlist")
+# shellcheck disable=SC2086
+"$top/tests/thunderbird/tb-parse" --kind autodiscover $adfiles >"$tmp/adresults"
+if [ $? = 2 ]; then
+	echo "FAIL thunderbird harness failed (autodiscover)"
+	failed=$((failed + 1))
+fi
+while read -r name dir; do
+	if python3 - "$tmp/adresults" "$tmp/ad-$name.xml" "$dir/expected/autodiscover.tb.json" "$(upd autodiscover.tb.json)" <<'PY'; then
+import json, os, sys
+results, xml, expected, update = sys.argv[1:]
+got = None
+for line in open(results):
+    r = json.loads(line)
+    if r.get("file") == xml:
+        r.pop("file")
+        got = r
+if got is None:
+    print("FAIL %s: Thunderbird gave no result" % xml)
+    sys.exit(1)
+text = json.dumps(got, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+if update == "1":
+    os.makedirs(os.path.dirname(expected), exist_ok=True)
+    open(expected, "w").write(text)
+try:
+    want = open(expected).read()
+except OSError:
+    print("FAIL %s: no %s (UPDATE=1 writes it)" % (xml, expected))
+    sys.exit(1)
+if not got.get("ok"):
+    print("FAIL %s: Thunderbird rejected it: %s" % (xml, got.get("error")))
+    sys.exit(1)
+if text != want:
+    print("FAIL %s: Thunderbird read other servers than %s:\n%s" % (xml, expected, text))
+    sys.exit(1)
+PY
+		pass=$((pass + 1))
+	else
+		failed=$((failed + 1))
+	fi
+done <"$tmp/adlist"
 echo "thunderbird: $pass passed, $failed failed"
 [ $failed = 0 ]

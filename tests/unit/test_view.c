@@ -38,7 +38,7 @@ view_of(const struct edit *edits, struct model **mp)
 	assert_diag_free(&d, "");
 	assert_non_null(m);
 	*mp = m;
-	return view_build(m);
+	return view_build(m, &(struct view_opts){0});
 }
 
 static const struct value *
@@ -202,7 +202,7 @@ test_view_build_splits_servers_in_preference_order(void **state)
 
 	(void)state;
 	assert_diag_free(&d, "");
-	v = view_build(m);
+	v = view_build(m, &(struct view_opts){0});
 	assert_int_equal(get(v, "incoming")->n, 2);
 	assert_int_equal(get(v, "outgoing")->n, 2);
 	for (size_t i = 0; i < NELEMS(want); i++) {

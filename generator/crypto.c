@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT */
+/* What needs OpenSSL: name-based UUIDs and CMS signing of Apple profiles. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "crypto.h"
+#include "xalloc.h"
+
+/* mailconf's own UUID namespace, 6d61696c-636f-4e66-9a3e-517b2c8044d1
+ * ("mailcoNf..."), fixed forever: changing it would change every
+ * profile's UUIDs. */
+static const unsigned char namespace[16] = {0x6d, 0x61, 0x69, 0x6c, 0x63, 0x6f,
+                                            0x4e, 0x66, 0x9a, 0x3e, 0x51, 0x7b,
+                                            0x2c, 0x80, 0x44, 0xd1};
+
+char *
+crypto_uuid5(const char *name)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, namespace, sizeof(namespace)) != 1 ||
+	    EVP_DigestUpdate(ctx, name, strlen(name)) != 1 ||
+	    EVP_DigestFinal_ex(ctx, md, &n) != 1 || n < 16) {
+		fputs("mailconf: SHA-1 is not available\n", stderr);
+		abort();
+	}
+	EVP_MD_CTX_free(ctx);
+	md[6] = (unsigned char)((md[6] & 0x0f) | 0x50);
+	md[8] = (unsigned char)((md[8] & 0x3f) | 0x80);
+	return xasprintf("%02X%02X%02X%02X-%02X%02X-%02X%02X-%02X%02X-"
+	                 "%02X%02X%02X%02X%02X%02X",
+	                 md[0], md[1], md[2], md[3], md[4], md[5], md[6], md[7],
+	                 md[8], md[9], md[10], md[11], md[12], md[13], md[14],
+	                 md[15]);
+}
+
+/* no_prompt refuses to ask for a passphrase: mailconf runs in scripts and
+ * CI, where OpenSSL's default would wait on the terminal. */
+static int
+no_prompt(char *buf, int size, int rwflag, void *asked)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	*(bool *)asked = true;
+	return -1;
+}
+
+static void
+ssl_error(struct diag *d, const char *what, const char *path)
+{
+	unsigned long e = ERR_get_error();
+	char msg[256] = "unknown error";
+
+	if (e != 0)
+		ERR_error_string_n(e, msg, sizeof(msg));
+	diag_error(d, NULL, "signing: cannot %s %s: %s", what, path, msg);
+	ERR_clear_error();
+}
+
+bool
+crypto_sign(struct buf *data, const char *cert_path, const char *key_path,
+            const char *chain_path, struct diag *d)
+{
+	BIO *in = NULL, *out = NULL, *f = NULL;
+	X509 *cert = NULL;
+	EVP_PKEY *key = NULL;
+	STACK_OF(X509) *chain = NULL;
+	CMS_ContentInfo *cms = NULL;
+	BUF_MEM *mem;
+	bool ok = false, asked = false;
+
+	f = BIO_new_file(cert_path, "r");
+	if (f == NULL ||
+	    (cert = PEM_read_bio_X509(f, NULL, NULL, NULL)) == NULL) {
+		ssl_error(d, "read the certificate", cert_path);
+		goto out;
+	}
+	BIO_free(f);
+	f = BIO_new_file(key_path, "r");
+	if (f == NULL || (key = PEM_read_bio_PrivateKey(f, NULL, no_prompt,
+	                                                &asked)) == NULL) {
+		if (asked) {
+			ERR_clear_error();
+			diag_error(
+			    d, NULL,
+			    "signing: the private key in %s is encrypted; "
+			    "give an unencrypted copy (openssl pkey -in "
+			    "KEY -out PLAIN), mailconf asks for no "
+			    "passphrase",
+			    key_path);
+		} else
+			ssl_error(d, "read the private key in", key_path);
+		goto out;
+	}
+	if (X509_check_private_key(cert, key) != 1) {
+		ERR_clear_error();
+		diag_error(d, NULL,
+		           "signing: the key in %s does not belong to the "
+		           "certificate in %s",
+		           key_path, cert_path);
+		goto out;
+	}
+	chain = sk_X509_new_null();
+	if (chain_path != NULL) {
+		X509 *c;
+
+		BIO_free(f);
+		f = BIO_new_file(chain_path, "r");
+		if (f == NULL) {
+			ssl_error(d, "read the chain", chain_path);
+			goto out;
+		}
+		while ((c = PEM_read_bio_X509(f, NULL, NULL, NULL)) != NULL)
+			sk_X509_push(chain, c);
+		ERR_clear_error();
+		if (sk_X509_num(chain) == 0) {
+			diag_error(d, NULL,
+			           "signing: %s holds no PEM certificate",
+			           chain_path);
+			goto out;
+		}
+	}
+	/* CMS_BINARY: the plist is signed byte for byte, no CRLF
+	 * canonicalisation. */
+	in = BIO_new_mem_buf(data->data, (int)data->len);
+	cms = CMS_sign(cert, key, chain, in, CMS_BINARY);
+	out = BIO_new(BIO_s_mem());
+	if (cms == NULL || out == NULL || i2d_CMS_bio(out, cms) != 1) {
+		ssl_error(d, "sign with", cert_path);
+		goto out;
+	}
+	BIO_get_mem_ptr(out, &mem);
+	buf_reset(data);
+	buf_add(data, mem->data, mem->length);
+	ok = true;
+out:
+	BIO_free(f);
+	BIO_free(in);
+	BIO_free(out);
+	CMS_ContentInfo_free(cms);
+	sk_X509_pop_free(chain, X509_free);
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	return ok;
+}
