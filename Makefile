@@ -32,7 +32,7 @@ UNITBINS := $(UNITSRCS:tests/unit/%.c=$(BUILD)/unit/%)
 BUILD_DEPS := build-essential pkg-config libxml2-dev libiniparser-dev libssl-dev
 TEST_DEPS  := libcmocka-dev libxml2-utils clang clang-format python3 \
               thunderbird fetchmail isync msmtp dovecot-imapd dovecot-pop3d \
-              python3-aiosmtpd openssl cmark-gfm
+              python3-aiosmtpd openssl cmark-gfm time
 
 .PHONY: all run check test asan unit golden errors schema integration import fuzz \
         provision \
