@@ -83,3 +83,10 @@ buf_free(struct buf *b)
 	b->data = NULL;
 	b->len = b->cap = 0;
 }
+
+void
+buf_reserve(struct buf *b, size_t n)
+{
+	if (n > b->len)
+		grow(b, n - b->len);
+}

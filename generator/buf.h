@@ -23,6 +23,8 @@ void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* buf_reserve makes room for n bytes in total (data then has cap >= n). */
+void buf_reserve(struct buf *b, size_t n);
 /* buf_cstr returns the contents as a C string ("" when empty); borrowed. */
 const char *buf_cstr(const struct buf *b);
 /* buf_reset empties the buffer but keeps its memory. */

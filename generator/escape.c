@@ -135,3 +135,13 @@ escape_prf(struct buf *out, const char *s, size_t n, enum vkind kind)
 	check(s, n);
 	buf_add(out, s, n);
 }
+
+void
+escape_conf(struct buf *out, const char *s, size_t n, enum vkind kind)
+{
+	(void)kind;
+	for (size_t i = 0; i < n; i++)
+		assert(strchr(" \t\"'\\;$#{}", s[i]) == NULL);
+	check(s, n);
+	buf_add(out, s, n);
+}

@@ -31,4 +31,9 @@ escape_fn escape_markdown;
  * no escapes, so it is written as it is. */
 escape_fn escape_prf;
 
+/* Server configuration and zone files: values there are host names,
+ * domains and paths that validation restricted to safe characters, so
+ * they are written as they are (asserted). */
+escape_fn escape_conf;
+
 #endif

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* mailconf: options, then the pipeline spec -> model -> per target: template +
  * escaper -> buffer -> check -> file. */
+/* realpath(3) is XSI. */
+#define _XOPEN_SOURCE 700
+
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -16,9 +19,11 @@
 #include "csv.h"
 #include "diag.h"
 #include "diff.h"
+#include "escape.h"
 #include "import.h"
 #include "model.h"
 #include "output.h"
+#include "site.h"
 #include "spec.h"
 #include "target.h"
 #include "text.h"
@@ -51,6 +56,11 @@ struct opts {
 	const char *home;      /* install: the home directory */
 	bool keep_going;       /* users: write the good rows despite bad ones */
 	bool dry_run;          /* install: show the diff, write nothing */
+	const char *layout;    /* site: "tree" or "shared" */
+	const char *web_host;  /* site: the host serving the tree */
+	const char *listen;    /* site: nginx's listen address */
+	bool apple;            /* site: also the Apple profile */
+	bool verify;           /* site: compare what the manifest vouches for */
 	struct view_opts user; /* the person, for per-user targets */
 	struct finish_opts finish; /* signing */
 	bool strict;
@@ -67,6 +77,9 @@ static const char usage_text[] =
     "T,...]\n"
     "                        [--dry-run] [--force]\n"
     "       mailconf import FILE.xml... (--out DIR | -o FILE | -o -)\n"
+    "       mailconf site SPEC|DIR... --out DIR [--layout tree|shared]\n"
+    "                     [--web-host HOST] [--listen ADDR] [--apple] "
+    "[--verify]\n"
     "       mailconf list\n"
     "options:\n"
     "  --preset NAME     start from presets/NAME.ini (alone: use it as is)\n"
@@ -170,6 +183,9 @@ parse_args(int argc, char **argv, struct opts *o)
 		    {"--sign-key", &o->finish.sign_key},
 		    {"--sign-chain", &o->finish.sign_chain},
 		    {"--users", &o->users},
+		    {"--layout", &o->layout},
+		    {"--web-host", &o->web_host},
+		    {"--listen", &o->listen},
 		    {"--home", &o->home},
 		};
 		bool done = false;
@@ -202,6 +218,10 @@ parse_args(int argc, char **argv, struct opts *o)
 			o->keep_going = true;
 		else if (strcmp(a, "--dry-run") == 0)
 			o->dry_run = true;
+		else if (strcmp(a, "--apple") == 0)
+			o->apple = true;
+		else if (strcmp(a, "--verify") == 0)
+			o->verify = true;
 		else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)
 			o->quiet = true;
 		else if (a[0] == '-' && a[1] != '\0')
@@ -738,6 +758,301 @@ out:
 	return finish(&d, rc);
 }
 
+/* site_template loads one of the site's own templates (nginx, Apache,
+ * DNS), checked like a target's. */
+static struct tmpl *
+site_template(const struct opts *o, const char *name, struct diag *d)
+{
+	struct target t = {.name = name, .template = name};
+
+	return load_template(o, &t, "en", d);
+}
+
+/* site_safe says whether a path may appear in nginx and Apache
+ * configuration as it is: no blanks, quotes, "$", ";" or braces. */
+static bool
+site_safe(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (!(*s >= 'a' && *s <= 'z') && !(*s >= 'A' && *s <= 'Z') &&
+		    !(*s >= '0' && *s <= '9') && strchr("/._-+@,=", *s) == NULL)
+			return false;
+	return true;
+}
+
+/* spec_list expands the site's arguments: files, and directories of
+ * *.ini files (sorted). Owned strings. */
+static char **
+spec_list(const struct opts *o, size_t *n)
+{
+	char **v = NULL;
+
+	*n = 0;
+	for (size_t i = 0; i < o->nspecs; i++) {
+		struct stat st;
+		char **names;
+
+		if (stat(o->specs[i], &st) != 0 || !S_ISDIR(st.st_mode)) {
+			v = xreallocarray(v, *n + 1, sizeof(*v));
+			v[(*n)++] = xstrdup(o->specs[i]);
+			continue;
+		}
+		names = spec_preset_names(o->specs[i]);
+		for (size_t k = 0; names[k] != NULL; k++) {
+			v = xreallocarray(v, *n + 1, sizeof(*v));
+			v[(*n)++] =
+			    xasprintf("%s/%s.ini", o->specs[i], names[k]);
+		}
+		spec_free_names(names);
+	}
+	return v;
+}
+
+/* The files a domain's directory holds, and the target rendering each. */
+static const struct {
+	const char *file;
+	const char *target;
+} site_files[] = {
+    {"mail/config-v1.1.xml", "thunderbird"},
+    {".well-known/autoconfig/mail/config-v1.1.xml", "thunderbird"},
+    {"autodiscover/autodiscover.xml", "autodiscover"},
+    {"autodiscover/autodiscover.json", "autodiscover-json"},
+    {"mail.mobileconfig", "apple"},
+};
+
+#define NSITE_FILES (sizeof(site_files) / sizeof(site_files[0]))
+
+/* render_set renders a domain's (or a shared set's) files into bufs. */
+static bool
+render_set(const struct opts *o, struct tmpl **tt, struct object *view,
+           struct buf *bufs, struct site_file *files, size_t *nfiles,
+           struct diag *d)
+{
+	*nfiles = 0;
+	for (size_t i = 0; i < NSITE_FILES; i++) {
+		const struct target *t = target_find(site_files[i].target);
+
+		if (tt[i] == NULL)
+			continue;
+		buf_reset(&bufs[i]);
+		/* The .well-known copy is the same bytes as mail/. */
+		if (i == 1)
+			buf_add(&bufs[i], bufs[0].data, bufs[0].len);
+		else {
+			tmpl_render(tt[i], view, t->escape, &bufs[i]);
+			if (t->check != NULL &&
+			    !t->check(t->name, bufs[i].data, bufs[i].len, d))
+				return false;
+		}
+		files[*nfiles].name = site_files[i].file;
+		files[*nfiles].data = bufs[i].data;
+		files[*nfiles].len = bufs[i].len;
+		(*nfiles)++;
+	}
+	(void)o;
+	return true;
+}
+
+/* cmd_site writes the web tree that serves autoconfig and autodiscover
+ * for every domain of every spec, with the server snippets and DNS
+ * records; see docs/spec.md, "Hosting". */
+static int
+cmd_site(const struct opts *o)
+{
+	struct diag d = DIAG_INIT;
+	struct site_opts so = {.out = o->out_dir,
+	                       .verify = o->verify,
+	                       .progress = !o->quiet && isatty(2)};
+	struct site_stats st;
+	struct tmpl *tt[NSITE_FILES] = {NULL};
+	struct tmpl *nginx = NULL, *apache = NULL, *dns = NULL, *nmap = NULL,
+	            *amap = NULL;
+	struct model **models = NULL;
+	struct buf bufs[NSITE_FILES], b = BUF_INIT;
+	struct site_file files[NSITE_FILES];
+	struct site_stream *zone = NULL, *nmap_s = NULL, *amap_s = NULL;
+	struct site *s = NULL;
+	struct view_opts nobody = {0};
+	bool shared = o->layout != NULL && strcmp(o->layout, "shared") == 0;
+	char **known, **specs, *root = NULL;
+	size_t nspecs = 0;
+	int rc = 0;
+
+	if (o->nspecs == 0)
+		return usage(
+		    "site needs one or more SPEC files or directories");
+	if (o->out_dir == NULL || o->out_file != NULL)
+		return usage("site writes a tree: give --out DIR");
+	if (o->layout != NULL && !shared && strcmp(o->layout, "tree") != 0)
+		return usage("--layout is tree or shared, not \"%s\"",
+		             o->layout);
+	if (o->listen != NULL &&
+	    (o->listen[0] == '\0' ||
+	     strspn(o->listen, "0123456789abcdefABCDEF.:[]") !=
+	         strlen(o->listen)))
+		return usage("--listen: \"%s\" is not an address like "
+		             "127.0.0.1:8080 or 80",
+		             o->listen);
+	if (o->web_host != NULL && model_host_error(o->web_host) != NULL)
+		return usage("--web-host: \"%s\" is not a host name",
+		             o->web_host);
+	root = realpath(o->out_dir, NULL);
+	if (root == NULL) {
+		if (mkdir(o->out_dir, 0755) != 0 && errno != EEXIST) {
+			diag_error(&d, NULL, "cannot create %s: %s", o->out_dir,
+			           strerror(errno));
+			return finish(&d, EXIT_USAGE);
+		}
+		root = realpath(o->out_dir, NULL);
+	}
+	if (root == NULL || !site_safe(root)) {
+		free(root);
+		return usage("site: the --out path must be plain (letters, "
+		             "digits, / . _ - + @ , =): it is written into "
+		             "nginx and Apache configuration");
+	}
+	for (size_t i = 0; i < NSITE_FILES; i++) {
+		bufs[i] = (struct buf)BUF_INIT;
+		if (i != 1 && (i != 4 || o->apple))
+			tt[i] = load_template(
+			    o, target_find(site_files[i].target), "en", &d);
+		else if (i == 1)
+			tt[i] = tt[0];
+	}
+	nginx = site_template(o, "site-nginx.conf.mustache", &d);
+	apache = site_template(o, "site-apache.conf.mustache", &d);
+	dns = site_template(o, "site-dns.zone.mustache", &d);
+	if (shared) {
+		nmap = site_template(o, "site-nginx-map.mustache", &d);
+		amap = site_template(o, "site-apache-map.mustache", &d);
+	}
+	/* Every spec is checked before anything is written. */
+	d.strict = o->strict;
+	d.no_notes = true;
+	specs = spec_list(o, &nspecs);
+	models = xcalloc(nspecs + 1, sizeof(*models));
+	known = spec_known_hosts(o->presets_dir);
+	for (size_t i = 0; i < nspecs; i++)
+		models[i] = load_model(o, specs[i], known, &d);
+	spec_free_names(known);
+	if (d.errors > 0)
+		goto out;
+	s = site_open(&so, &st, &d);
+	if (s == NULL)
+		goto out;
+	zone = site_stream_open(s, "dns.zone");
+	if (shared) {
+		nmap_s = site_stream_open(s, "nginx-map.conf");
+		amap_s = site_stream_open(s, "apache-map.txt");
+	}
+	for (size_t i = 0; i < nspecs && d.errors == 0; i++) {
+		const struct model *m = models[i];
+		struct object *view = view_build(m, &nobody);
+		size_t nfiles;
+
+		object_set_text(view, "site_root", root);
+		object_set_text(view, "web_host", o->web_host);
+		object_set_text(view, "listen",
+		                o->listen != NULL ? o->listen : "80");
+		object_set_flag(view, "layout_shared", shared);
+		if (i == 0) {
+			buf_reset(&b);
+			tmpl_render(nginx, view, escape_conf, &b);
+			site_file(s, "nginx.conf", b.data, b.len);
+			buf_reset(&b);
+			tmpl_render(apache, view, escape_conf, &b);
+			site_file(s, "apache.conf", b.data, b.len);
+		}
+		if (shared) {
+			/* One set of files per provider, listing its id
+			 * only: Thunderbird needs one valid <domain> and does
+			 * not compare it with the address. */
+			char *key;
+			unsigned long long h = 0;
+
+			object_clear_list(view, "domains");
+			object_add_text(view, "domains", m->id);
+			if (!render_set(o, tt, view, bufs, files, &nfiles, &d))
+				break;
+			for (size_t k = 0; k < nfiles; k++)
+				h = h * 31 +
+				    content_hash(files[k].data, files[k].len);
+			key = xasprintf("%016llx", h);
+			object_set_text(view, "tb_file", key);
+			for (size_t k = 0; k < nfiles; k++) {
+				char *rel = xasprintf("files/%s/%s", key,
+				                      files[k].name);
+
+				site_file(s, rel, files[k].data, files[k].len);
+				free(rel);
+			}
+			free(key);
+		}
+		for (size_t k = 0; k < m->ndomains && d.errors == 0; k++) {
+			const char *dom = m->domains[k];
+			char *url =
+			    xasprintf("https://autodiscover.%s/autodiscover/"
+			              "autodiscover.xml",
+			              dom);
+
+			object_set_text(view, "site_domain", dom);
+			if (!shared) {
+				object_clear_list(view, "domains");
+				object_add_text(view, "domains", dom);
+				object_set_text(view, "autodiscover_url", url);
+				if (render_set(o, tt, view, bufs, files,
+				               &nfiles, &d))
+					site_domain(s, dom, files, nfiles);
+			} else {
+				site_domain(s, dom, NULL, 0);
+				buf_reset(&b);
+				tmpl_render(nmap, view, escape_conf, &b);
+				site_stream_write(nmap_s, b.data, b.len);
+				buf_reset(&b);
+				tmpl_render(amap, view, escape_conf, &b);
+				site_stream_write(amap_s, b.data, b.len);
+			}
+			buf_reset(&b);
+			tmpl_render(dns, view, escape_conf, &b);
+			site_stream_write(zone, b.data, b.len);
+			free(url);
+		}
+		object_free(view);
+	}
+	site_stream_close(zone);
+	if (shared) {
+		site_stream_close(nmap_s);
+		site_stream_close(amap_s);
+	}
+	if (!site_close(s) || d.errors > 0)
+		rc = d.errors > 0 ? 0 : EXIT_USAGE;
+	else if (!o->quiet)
+		fprintf(stderr,
+		        "mailconf: site: %ld domains; %ld written, %ld "
+		        "unchanged, %ld removed\n",
+		        st.domains, st.written, st.unchanged, st.removed);
+out:
+	for (size_t i = 0; i < NSITE_FILES; i++) {
+		if (i != 1)
+			tmpl_free(tt[i]);
+		buf_free(&bufs[i]);
+	}
+	tmpl_free(nginx);
+	tmpl_free(apache);
+	tmpl_free(dns);
+	tmpl_free(nmap);
+	tmpl_free(amap);
+	for (size_t i = 0; i < nspecs; i++) {
+		model_free(models[i]);
+		free(specs[i]);
+	}
+	free(models);
+	free(specs);
+	free(root);
+	buf_free(&b);
+	return finish(&d, rc);
+}
+
 /* maildir_path is where the mbsync file's Maildir lives, "~/" resolved
  * against home (owned). */
 static char *
@@ -1010,6 +1325,8 @@ main(int argc, char **argv)
 		rc = cmd_generate_or_check(&o, true);
 	else if (strcmp(o.command, "check") == 0)
 		rc = cmd_generate_or_check(&o, false);
+	else if (strcmp(o.command, "site") == 0)
+		rc = cmd_site(&o);
 	else if (strcmp(o.command, "install") == 0)
 		rc = cmd_install(&o);
 	else if (strcmp(o.command, "import") == 0)

@@ -126,3 +126,13 @@ object_get(const struct object *o, const char *name)
 
 	return i < 0 ? NULL : &o->vals[i];
 }
+
+void
+object_clear_list(struct object *o, const char *name)
+{
+	struct value *v = slot(o, name, VALUE_LIST);
+
+	for (size_t i = 0; i < v->n; i++)
+		free(v->texts[i]);
+	v->n = 0;
+}

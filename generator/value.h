@@ -55,6 +55,9 @@ void object_set_flag(struct object *o, const char *name, bool on);
 struct object *object_add_item(struct object *o, const char *name);
 /* object_add_text appends a text item to a list of text. */
 void object_add_text(struct object *o, const char *name, const char *s);
+/* object_clear_list empties a list of text, for a view reused with other
+ * items (the site renders one view per domain). */
+void object_clear_list(struct object *o, const char *name);
 /* object_get returns the value of name (borrowed), NULL when absent. */
 const struct value *object_get(const struct object *o, const char *name);
 

@@ -55,6 +55,8 @@ static const struct field server_fields[] = {
     {"leave_on_server_set", VALUE_FLAG, NULL, "leave_on_server was set"},
     {"leave_on_server", VALUE_FLAG, NULL, "leave mail on the server"},
     {"days_to_keep", VALUE_NUMBER, NULL, "days to keep; empty when unset"},
+    {"srv_priority", VALUE_NUMBER, NULL,
+     "preference within its direction, 0 first (DNS SRV priority)"},
     {"pop3_leave_flags", VALUE_NUMBER, NULL,
      "Outlook's LeaveOnServer: 1 leave, +2 remove after days (<<16)"},
     {"host_pattern", VALUE_FLAG, NULL, "host still holds %EMAILDOMAIN%"},
@@ -141,6 +143,21 @@ const struct field view_schema[] = {
     {"lang_en", VALUE_FLAG, NULL, "--lang en"},
     {"lang_ja", VALUE_FLAG, NULL, "--lang ja"},
     {"autodiscover_url", VALUE_TEXT, NULL, "where autodiscover.xml is served"},
+    {"site_domain", VALUE_TEXT, NULL, "site: the domain being written"},
+    {"web_host", VALUE_TEXT, NULL, "site: the host serving the files"},
+    {"site_root", VALUE_TEXT, NULL, "site: the tree's absolute path"},
+    {"listen", VALUE_TEXT, NULL, "site: nginx's listen address (--listen)"},
+    {"layout_shared", VALUE_FLAG, NULL, "site: one file per content"},
+    {"tb_file", VALUE_TEXT, NULL,
+     "site, shared: the directory (files/KEY) serving this domain"},
+    {"offers_imaps", VALUE_FLAG, NULL, "some IMAP server has implicit TLS"},
+    {"offers_imap", VALUE_FLAG, NULL, "some IMAP server starts in plain text"},
+    {"offers_pop3s", VALUE_FLAG, NULL, "some POP3 server has implicit TLS"},
+    {"offers_pop3", VALUE_FLAG, NULL, "some POP3 server starts in plain text"},
+    {"offers_submissions", VALUE_FLAG, NULL,
+     "some SMTP server has implicit TLS"},
+    {"offers_submission", VALUE_FLAG, NULL,
+     "some SMTP server starts in plain text"},
     {"apple_identifier", VALUE_TEXT, NULL, "profile PayloadIdentifier"},
     {"apple_uuid", VALUE_TEXT, NULL,
      "profile PayloadUUID (from the identifier)"},
@@ -367,6 +384,13 @@ fill_server(struct object *o, const struct model *m, const struct server *s,
 	char *account =
 	    primary ? xstrdup(m->id) : xasprintf("%s-%s", m->id, s->section);
 
+	long before = 0;
+
+	/* s is one of m->servers: its rank in its direction is the order
+	 * DNS SRV priorities follow. */
+	for (const struct server *p = m->servers; p < s; p++)
+		before += server_is_incoming(p) == server_is_incoming(s);
+	object_set_number(o, "srv_priority", before);
 	object_set_text(o, "section", s->section);
 	object_set_text(o, "account", account);
 	free(account);
@@ -718,6 +742,16 @@ view_build(const struct model *m, const struct view_opts *o)
 			oauth |= s->auth[k] == AUTH_OAUTH2;
 	}
 	object_set_flag(root, "uses_oauth2", oauth);
+	for (size_t i = 0; i < m->nservers; i++) {
+		static const char *const offers[3][2] = {
+		    [PROTO_IMAP] = {"offers_imaps", "offers_imap"},
+		    [PROTO_POP3] = {"offers_pop3s", "offers_pop3"},
+		    [PROTO_SMTP] = {"offers_submissions", "offers_submission"}};
+		const struct server *s = &m->servers[i];
+
+		object_set_flag(
+		    root, offers[s->proto][s->security != SECURITY_SSL], true);
+	}
 	add_one(root, "imap_primary", m,
 	        first_server(m, true, PROTO_IMAP, false), o);
 	fetch = first_fetchable(m, o->incoming == NULL ? -1

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/* The web tree for many domains: streamed domain by domain, written only where
+ * changed, with a manifest. */
+#ifndef MAILCONF_SITE_H
+#define MAILCONF_SITE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "diag.h"
+
+struct site_opts {
+	const char *out; /* the tree's root */
+	bool verify;     /* compare files even where the manifest vouches */
+	bool progress;   /* a counter on standard error */
+};
+
+struct site_stats {
+	long domains, written, unchanged, removed;
+};
+
+/* One file of a domain, relative to the domain's directory. */
+struct site_file {
+	const char *name;
+	const char *data;
+	size_t len;
+};
+
+struct site;
+struct site_stream;
+
+/* site_open takes the tree at o->out (created if missing; locked against
+ * a second run) and reads its manifest. NULL on error, reported. */
+struct site *site_open(const struct site_opts *o, struct site_stats *st,
+                       struct diag *d);
+/* site_domain writes the files of domain under domains/DOMAIN/, each only
+ * when its content changed; a domain already given is warned about and
+ * skipped. The data is borrowed. */
+void site_domain(struct site *s, const char *domain,
+                 const struct site_file *files, size_t nfiles);
+/* site_file writes one file at rel (relative to the root) when changed. */
+void site_file(struct site *s, const char *rel, const char *data, size_t len);
+/* A stream writes a file too big to hold (a zone for 100,000 domains)
+ * through a temporary file, replacing the old one only when different. */
+struct site_stream *site_stream_open(struct site *s, const char *rel);
+void site_stream_write(struct site_stream *t, const char *data, size_t len);
+void site_stream_close(struct site_stream *t);
+/* site_close removes what the last run wrote for domains and files that
+ * are gone, writes the manifest, and frees s. False when any write
+ * failed (reported); the old manifest then stays. */
+bool site_close(struct site *s);
+
+#endif
