@@ -64,9 +64,11 @@ test-deps:
 	@tests/install-deps.sh $(BUILD_DEPS) $(TEST_DEPS)
 
 # The main job: the default preset, every target, into ./out.
+# With EMAIL=you@gmail.com the per-person files are written too.
 run: deps
 	$(MAKE) all
-	$(BUILD)/mailconf generate --preset gmail --out out
+	$(BUILD)/mailconf generate --preset gmail --out out \
+	    $(if $(EMAIL),--email $(EMAIL))
 
 # Every test, then the same suite under ASan + UBSan.
 check: test-deps
