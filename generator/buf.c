@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Growable byte buffer. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,4 +90,26 @@ buf_reserve(struct buf *b, size_t n)
 {
 	if (n > b->len)
 		grow(b, n - b->len);
+}
+
+int
+buf_read_file(struct buf *b, const char *path, size_t max)
+{
+	FILE *f = fopen(path, "rb");
+	size_t start = b->len, n;
+	char chunk[65536];
+	int err;
+
+	if (f == NULL)
+		return -1;
+	while (b->len - start <= max &&
+	       (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(b, chunk, n);
+	err = ferror(f) ? errno : 0;
+	fclose(f);
+	if (err != 0) {
+		errno = err;
+		return -1;
+	}
+	return b->len - start > max ? 1 : 0;
 }

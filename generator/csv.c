@@ -24,23 +24,18 @@ struct reader {
 static char *
 slurp(const char *path, size_t *len, struct diag *d)
 {
-	FILE *f = fopen(path, "rb");
 	struct buf b = BUF_INIT;
-	char chunk[65536];
-	size_t n;
+	int rc = buf_read_file(&b, path, MAX_CSV);
 
-	if (f == NULL) {
+	if (rc < 0)
 		diag_error(d, NULL, "cannot open %s: %s", path,
 		           strerror(errno));
-		return NULL;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && b.len <= MAX_CSV)
-		buf_add(&b, chunk, n);
-	fclose(f);
-	if (b.len > MAX_CSV) {
+	else if (rc > 0) {
 		struct loc at = {path, 0, NULL, NULL};
 
 		diag_error(d, &at, "larger than %d MiB", MAX_CSV >> 20);
+	}
+	if (rc != 0) {
 		buf_free(&b);
 		return NULL;
 	}

@@ -697,24 +697,19 @@ collect(void *ctx, xmlErrorPtr err)
 static char *
 slurp(const char *path, size_t *len, struct diag *d)
 {
-	FILE *f = fopen(path, "rb");
 	struct buf b = BUF_INIT;
-	char chunk[8192];
-	size_t n;
+	int rc = buf_read_file(&b, path, MAX_XML);
 
-	if (f == NULL) {
+	if (rc < 0)
 		diag_error(d, NULL, "cannot open %s: %s", path,
 		           strerror(errno));
-		return NULL;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && b.len <= MAX_XML)
-		buf_add(&b, chunk, n);
-	fclose(f);
-	if (b.len > MAX_XML) {
+	else if (rc > 0) {
 		struct loc at = {path, 0, NULL, NULL};
 
 		diag_error(d, &at, "larger than %d KiB; not a provider file",
 		           MAX_XML / 1024);
+	}
+	if (rc != 0) {
 		buf_free(&b);
 		return NULL;
 	}

@@ -320,26 +320,19 @@ load_template(const struct opts *o, const struct target *t, const char *lang,
 	                             (int)(pct - t->template), t->template,
 	                             lang, pct + 2)
 	                 : xasprintf("%s/%s", o->templates_dir, t->template);
-	FILE *f = fopen(path, "rb");
 	struct buf text = BUF_INIT;
 	struct tmpl *tp = NULL;
-	char chunk[8192];
-	size_t n;
+	/* Templates are a few kilobytes; this bounds a hostile one. */
+	int rc = buf_read_file(&text, path, 16 * 1024 * 1024);
 
-	if (f == NULL) {
+	if (rc < 0)
 		diag_error(d, NULL, "cannot open template %s: %s", path,
 		           strerror(errno));
-		free(path);
-		return NULL;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&text, chunk, n);
-	if (ferror(f))
-		diag_error(d, NULL, "cannot read template %s", path);
+	else if (rc > 0)
+		diag_error(d, NULL, "template %s is larger than 16 MiB", path);
 	else
 		tp =
 		    tmpl_parse(buf_cstr(&text), text.len, path, view_schema, d);
-	fclose(f);
 	buf_free(&text);
 	free(path);
 	return tp;

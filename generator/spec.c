@@ -37,39 +37,25 @@ struct scan {
 static char *
 read_file(const char *path, size_t *len, struct diag *d)
 {
-	FILE *f = fopen(path, "rb");
 	struct buf b = BUF_INIT;
-	char chunk[8192];
-	size_t n;
+	int rc = buf_read_file(&b, path, MAX_FILE);
 
-	if (f == NULL) {
+	if (rc < 0) {
 		struct loc at = {NULL, 0, NULL, NULL};
 
 		diag_error(d, &at, "cannot open %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		buf_add(&b, chunk, n);
-		if (b.len > MAX_FILE)
-			break;
-	}
-	if (ferror(f) || b.len > MAX_FILE) {
+	} else if (rc > 0) {
 		struct loc at = {path, 0, NULL, NULL};
 
-		if (ferror(f))
-			diag_error(d, &at, "cannot read: %s", strerror(errno));
-		else
-			diag_error(d, &at, "file is larger than %d MiB",
-			           MAX_FILE / (1024 * 1024));
-		fclose(f);
+		diag_error(d, &at, "file is larger than %d MiB",
+		           MAX_FILE / (1024 * 1024));
+	}
+	if (rc != 0) {
 		buf_free(&b);
 		return NULL;
 	}
-	fclose(f);
 	*len = b.len;
-	if (b.data == NULL)
-		return xstrdup("");
-	return b.data;
+	return b.data != NULL ? b.data : xstrdup("");
 }
 
 static void serr(struct scan *s, int line, const char *section, const char *key,
