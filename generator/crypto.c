@@ -122,8 +122,12 @@ crypto_sign(struct buf *data, const char *cert_path, const char *key_path,
 			ssl_error(d, "read the chain", chain_path);
 			goto out;
 		}
+		/* A "fullchain" file starts with the signer itself. */
 		while ((c = PEM_read_bio_X509(f, NULL, NULL, NULL)) != NULL)
-			sk_X509_push(chain, c);
+			if (X509_cmp(c, cert) == 0)
+				X509_free(c);
+			else
+				sk_X509_push(chain, c);
 		ERR_clear_error();
 		if (sk_X509_num(chain) == 0) {
 			diag_error(d, NULL,

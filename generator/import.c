@@ -27,6 +27,7 @@ struct imp {
 	struct diag *d;
 	struct buf ini;
 	int nimap, npop3, nsmtp;
+	size_t ndomains;
 	int warnings;
 	char *first_username; /* of the first incoming server, owned */
 };
@@ -627,9 +628,7 @@ import_provider(struct imp *im, const xmlNode *ep, const xmlNode *root)
 				enable = c;
 				break;
 			}
-	if (ndomains == 0)
-		iwarn(im, ep,
-		      "no valid <domain>: Thunderbird rejects the file");
+	im->ndomains = ndomains;
 	if (id == NULL || model_domain_error(id) != NULL) {
 		iwarn(im, ep,
 		      "emailProvider id \"%s\" is not a domain name; the spec "
@@ -800,6 +799,13 @@ import_file(const char *path, struct buf *ini, struct diag *d)
 			break;
 		}
 	/* Thunderbird rejects such a file, and a spec needs both. */
+	if (im.ndomains == 0) {
+		at.line = (int)xmlGetLineNo(ep);
+		diag_error(d, &at,
+		           "no valid <domain>; Thunderbird rejects the file, "
+		           "and there is nothing to import");
+		goto out;
+	}
 	if (im.nimap + im.npop3 == 0 || im.nsmtp == 0) {
 		at.line = (int)xmlGetLineNo(ep);
 		diag_error(d, &at,

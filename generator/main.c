@@ -129,13 +129,14 @@ usage(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-/* take_value handles "--opt VALUE" and "--opt=VALUE". */
+/* take_value handles "--opt VALUE" and "--opt=VALUE" (*joined set). */
 static const char *
-take_value(int argc, char **argv, int *i, const char *name)
+take_value(int argc, char **argv, int *i, const char *name, bool *joined)
 {
 	size_t n = strlen(name);
 
-	if (strncmp(argv[*i], name, n) == 0 && argv[*i][n] == '=')
+	*joined = strncmp(argv[*i], name, n) == 0 && argv[*i][n] == '=';
+	if (*joined)
 		return argv[*i] + n + 1;
 	if (strcmp(argv[*i], name) != 0)
 		return NULL;
@@ -188,16 +189,17 @@ parse_args(int argc, char **argv, struct opts *o)
 		    {"--listen", &o->listen},
 		    {"--home", &o->home},
 		};
-		bool done = false;
+		bool done = false, joined = false;
 
 		for (size_t k = 0; k < sizeof(valued) / sizeof(valued[0]);
 		     k++) {
-			v = take_value(argc, argv, &i, valued[k].name);
+			v = take_value(argc, argv, &i, valued[k].name, &joined);
 			if (v == NULL)
 				continue;
 			/* "--out --force" is a forgotten value, not a directory
 			 * named "--force". */
-			if (*v == '\0' || (v[0] == '-' && v[1] != '\0'))
+			if (*v == '\0' ||
+			    (!joined && v[0] == '-' && v[1] != '\0'))
 				return usage("option %s needs a value",
 				             valued[k].name);
 			*valued[k].dst = v;
@@ -422,7 +424,14 @@ render(const struct opts *o, const struct model *m, const struct tset *tmpls,
 		if (tp == NULL)
 			continue;
 		if (t->needs != NULL && object_get(view, t->needs)->n == 0) {
-			diag_error(d, NULL, "%s: %s", t->name, t->needs_why);
+			/* Asked for by name it is an error; among "all", a
+			 * format this provider cannot have is left out. */
+			if (o->targets != NULL)
+				diag_error(d, NULL, "%s: %s", t->name,
+				           t->needs_why);
+			else
+				diag_warn(d, NULL, "%s: not written: %s",
+				          t->name, t->needs_why);
 			continue;
 		}
 		tmpl_render(tp, view, t->escape, &b);
@@ -488,6 +497,10 @@ csv_label(const char *option)
 		if (strcmp(user_columns[i].option, option) == 0) {
 			int col = csv_column(label_csv, user_columns[i].column);
 
+			/* An option the file has no column for came from
+			 * the command line. */
+			if (col < 0)
+				return option;
 			snprintf(label, sizeof(label), "column %d (%s)",
 			         col + 1, user_columns[i].column);
 			return label;
@@ -575,6 +588,19 @@ people(const struct opts *o, struct csv **csvp, size_t *n, struct diag *d)
 				                 user_columns[i].offset) =
 				    row->fields[col];
 		}
+		/* A row's delivery replaces the command line's, whichever
+		 * way each says it. */
+		{
+			int mda = csv_column(c, "mda"),
+			    host = csv_column(c, "smtp_host");
+
+			if (mda >= 0 && row->fields[mda][0] != '\0' &&
+			    (host < 0 || row->fields[host][0] == '\0'))
+				u.smtp_host = NULL;
+			if (host >= 0 && row->fields[host][0] != '\0' &&
+			    (mda < 0 || row->fields[mda][0] == '\0'))
+				u.mda = NULL;
+		}
 		if (row->fields[email][0] == '\0') {
 			diag_error(d, &at, "column %d (email): empty",
 			           email + 1);
@@ -612,10 +638,30 @@ skipped(const struct opts *o)
 	return s;
 }
 
+/* The run's summary line waits for the diagnostics: it is the last word. */
+static struct buf summary = BUF_INIT;
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+say(const char *fmt, ...)
+{
+	va_list ap;
+	char line[512];
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	buf_puts(&summary, line);
+}
+
 static int
 finish(struct diag *d, int rc)
 {
 	diag_flush(d, stderr);
+	if (summary.len > 0 && fputs(buf_cstr(&summary), stderr) == EOF)
+		rc = EXIT_USAGE;
+	buf_free(&summary);
 	if (rc == 0)
 		rc = diag_exit_status(d);
 	diag_free(d);
@@ -735,13 +781,11 @@ cmd_generate_or_check(const struct opts *o, bool generate)
 		else if (!o->quiet) {
 			char *left = skipped(o);
 
-			fprintf(stderr,
-			        "mailconf: %d written, %d unchanged%s%s%s\n",
-			        written, unchanged,
-			        *left != '\0'
-			            ? "; not written without --email: "
-			            : "",
-			        left, "");
+			say("mailconf: %d written, %d unchanged%s%s%s\n",
+			    written, unchanged,
+			    *left != '\0' ? "; not written without --email: "
+			                  : "",
+			    left, "");
 			free(left);
 		}
 	}
@@ -790,11 +834,10 @@ spec_list(const struct opts *o, size_t *n)
 			v[(*n)++] = xstrdup(o->specs[i]);
 			continue;
 		}
-		names = spec_preset_names(o->specs[i]);
+		names = spec_ini_files(o->specs[i]);
 		for (size_t k = 0; names[k] != NULL; k++) {
 			v = xreallocarray(v, *n + 1, sizeof(*v));
-			v[(*n)++] =
-			    xasprintf("%s/%s.ini", o->specs[i], names[k]);
+			v[(*n)++] = xasprintf("%s/%s", o->specs[i], names[k]);
 		}
 		spec_free_names(names);
 	}
@@ -889,15 +932,13 @@ cmd_site(const struct opts *o)
 	if (o->web_host != NULL && model_host_error(o->web_host) != NULL)
 		return usage("--web-host: \"%s\" is not a host name",
 		             o->web_host);
+	if (!site_safe(o->out_dir))
+		return usage("site: the --out path must be plain (letters, "
+		             "digits, / . _ - + @ , =): it is written into "
+		             "nginx and Apache configuration");
+	if (!output_mkdirs(o->out_dir, 0755, &d))
+		return finish(&d, EXIT_USAGE);
 	root = realpath(o->out_dir, NULL);
-	if (root == NULL) {
-		if (mkdir(o->out_dir, 0755) != 0 && errno != EEXIST) {
-			diag_error(&d, NULL, "cannot create %s: %s", o->out_dir,
-			           strerror(errno));
-			return finish(&d, EXIT_USAGE);
-		}
-		root = realpath(o->out_dir, NULL);
-	}
 	if (root == NULL || !site_safe(root)) {
 		free(root);
 		return usage("site: the --out path must be plain (letters, "
@@ -923,6 +964,13 @@ cmd_site(const struct opts *o)
 	d.strict = o->strict;
 	d.no_notes = true;
 	specs = spec_list(o, &nspecs);
+	if (nspecs == 0) {
+		/* Writing an empty site would remove every domain's files. */
+		diag_error(&d, NULL,
+		           "site: no *.ini spec in %s; nothing is written",
+		           o->specs[0]);
+		goto out;
+	}
 	models = xcalloc(nspecs + 1, sizeof(*models));
 	known = spec_known_hosts(o->presets_dir);
 	for (size_t i = 0; i < nspecs; i++)
@@ -1020,10 +1068,9 @@ cmd_site(const struct opts *o)
 	if (!site_close(s) || d.errors > 0)
 		rc = d.errors > 0 ? 0 : EXIT_USAGE;
 	else if (!o->quiet)
-		fprintf(stderr,
-		        "mailconf: site: %ld domains; %ld written, %ld "
-		        "unchanged, %ld removed\n",
-		        st.domains, st.written, st.unchanged, st.removed);
+		say("mailconf: site: %ld domains; %ld written, %ld "
+		    "unchanged, %ld removed\n",
+		    st.domains, st.written, st.unchanged, st.removed);
 out:
 	for (size_t i = 0; i < NSITE_FILES; i++) {
 		if (i != 1)
@@ -1121,6 +1168,9 @@ cmd_install(const struct opts *o)
 			           maildir);
 		if (diff.len == 0)
 			buf_puts(&diff, "# nothing would change\n");
+		/* Say now what the real run would refuse. */
+		if (!o->force)
+			plan_check(&plan, false, &d);
 		if (fwrite(buf_cstr(&diff), 1, diff.len, stdout) != diff.len ||
 		    fflush(stdout) != 0)
 			rc = EXIT_USAGE;
@@ -1137,8 +1187,8 @@ cmd_install(const struct opts *o)
 		    !plan_write(&plan, &d, &written, &unchanged))
 			rc = EXIT_USAGE;
 		else if (!o->quiet)
-			fprintf(stderr, "mailconf: %d written, %d unchanged\n",
-			        written, unchanged);
+			say("mailconf: %d written, %d unchanged\n", written,
+			    unchanged);
 	}
 out:
 	free_templates(tmpls);
@@ -1239,8 +1289,8 @@ cmd_import(const struct opts *o)
 		if (!plan_write(&plan, &d, &written, &unchanged))
 			rc = EXIT_USAGE;
 		else if (!o->quiet)
-			fprintf(stderr, "mailconf: %d written, %d unchanged\n",
-			        written, unchanged);
+			say("mailconf: %d written, %d unchanged\n", written,
+			    unchanged);
 	}
 	plan_free(&plan);
 	return finish(&d, rc);

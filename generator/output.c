@@ -311,9 +311,16 @@ update_manifest(const struct plan *p, const char *dir, bool keep,
 			    base);
 		free(fdir);
 	}
+	/* 0600: the hashes of rc files that hold a password would let
+	 * anyone who can read the directory test guesses. */
 	if (ok && !(exists && old.len == out.len &&
 	            memcmp(old.data, out.data, out.len) == 0))
-		ok = write_atomic(path, out.data, out.len, 0644, d);
+		ok = write_atomic(path, out.data, out.len, 0600, d);
+	else if (ok && exists && chmod(path, 0600) != 0) {
+		diag_error(d, NULL, "cannot chmod %s: %s", path,
+		           strerror(errno));
+		ok = false;
+	}
 	buf_free(&old);
 	buf_free(&out);
 	free(path);

@@ -531,6 +531,32 @@ spec_preset_names(const char *presets_dir)
 	return names;
 }
 
+char **
+spec_ini_files(const char *dir)
+{
+	DIR *dp = opendir(dir);
+	char **names = NULL;
+	size_t n = 0;
+	struct dirent *de;
+
+	while (dp != NULL && (de = readdir(dp)) != NULL) {
+		size_t len = strlen(de->d_name);
+
+		if (de->d_name[0] == '.' || len <= 4 ||
+		    strcmp(de->d_name + len - 4, ".ini") != 0)
+			continue;
+		names = xreallocarray(names, n + 1, sizeof(*names));
+		names[n++] = xstrdup(de->d_name);
+	}
+	if (dp != NULL)
+		closedir(dp);
+	if (n > 0)
+		qsort(names, n, sizeof(*names), cmp_str);
+	names = xreallocarray(names, n + 1, sizeof(*names));
+	names[n] = NULL;
+	return names;
+}
+
 void
 spec_free_names(char **names)
 {

@@ -28,6 +28,9 @@ char *spec_preset_path(const char *presets_dir, const char *name);
 /* spec_preset_names lists the presets in presets_dir, sorted, as a
  * NULL-terminated owned array; free with spec_free_names. */
 char **spec_preset_names(const char *presets_dir);
+/* spec_ini_files lists the *.ini files in dir (not hidden ones), sorted,
+ * as a NULL-terminated owned array of names; free with spec_free_names. */
+char **spec_ini_files(const char *dir);
 /* spec_known_hosts returns the host of every server of every preset as a
  * NULL-terminated array of pairs (host, preset name); free with
  * spec_free_names. Unreadable presets are skipped. */

@@ -1,5 +1,5 @@
 #!/bin/sh
-# End to end: a real Dovecot (IMAP, POP3) and an SMTP sink on loopback, TLS from a throw-away CA; mbsync, fetchmail and msmtp with files mailconf generated move real mail.
+# End to end: a real Dovecot (IMAP, POP3) and an SMTP sink on loopback, TLS from a throw-away CA; mbsync, fetchmail and msmtp with files mailconf generated, or installed for each person of a users file, move real mail.
 #
 # usage: tests/e2e/run.sh path/to/mailconf
 # Phase 1 (as called): picks ports, writes the test specs and generates the
@@ -8,8 +8,12 @@
 # a private configuration, so as root phase 2 runs as nobody (setpriv);
 # otherwise as the caller. Phase 2 starts the servers, runs the clients
 # with bounded timeouts and checks where the mail went; its EXIT trap stops
-# the servers by PID. Prints "e2e: N passed, M failed".
-# E2E_KEEP=1 keeps the run directory; E2E_PORT_BASE chooses the ports.
+# the servers by PID. Then, as each person of team.csv would: `mailconf
+# install` into a home of their own, and mbsync, fetchmail and msmtp with
+# only HOME set (no -c/-f/-C) each move that person's mail, and only
+# theirs. Prints "e2e: N passed, M failed".
+# E2E_KEEP=1 keeps the run directory; E2E_PORT_BASE chooses the ports;
+# E2E_TIMEOUT (default 90) bounds phase 2 in seconds.
 set -u
 py=${E2E_PYTHON:-/usr/bin/python3}
 
@@ -40,7 +44,8 @@ if [ "${E2E_PHASE:-1}" = 1 ]; then
 	trap 'exit 130' INT TERM HUP
 	chmod 0755 "$T"
 	mkdir -p "$T/e2e" "$T/home" "$T/cfg" "$T/secrets" "$T/logs"
-	cp "$here/deliver" "$here/smtp-sink.py" "$here/run.sh" "$T/e2e/"
+	cp "$here/deliver" "$here/smtp-sink.py" "$here/run.sh" "$here/team.csv" \
+		"$T/e2e/"
 	# Below the ephemeral range (32768-) that outgoing connections use.
 	base=${E2E_PORT_BASE:-$((20000 + ($$ % 120) * 100))}
 	# Values with quotes, backslashes, #, ;, blanks, $HOME, backticks and
@@ -130,10 +135,13 @@ EOF
 		echo "e2e: 0 passed, 1 failed"
 		exit 1
 	fi
-	set -- env E2E_PHASE=2 E2E_T="$T" E2E_BASE="$base" E2E_LDA="$lda" \
+	# The whole of phase 2 is bounded too (each client is, on its own):
+	# on TERM its trap stops the servers and prints the count.
+	set -- timeout --foreground -k 60 "${E2E_TIMEOUT:-90}" \
+		env E2E_PHASE=2 E2E_T="$T" E2E_BASE="$base" E2E_LDA="$lda" \
 		E2E_LOGIN="$login" E2E_PASSWORD="$password" E2E_TOKEN="$token" \
 		E2E_CA_DIR="$ca_dir" E2E_MAILDIR="$maildir" E2E_PYTHON="$py" \
-		HOME="$T/home" sh "$T/e2e/run.sh"
+		E2E_BIN="$bin" HOME="$T/home" sh "$T/e2e/run.sh"
 	if [ "$(id -u)" = 0 ]; then
 		# fetchmail wants its rc file owned by the user running it.
 		chown -R nobody:"$(id -gn nobody)" "$T"
@@ -195,7 +203,7 @@ teardown() {
 	echo "e2e: $pass passed, $failed failed"
 }
 trap 'teardown; [ $failed = 0 ]; exit $?' EXIT
-trap 'failed=$((failed + 1)); exit 130' INT TERM HUP
+trap 'bad "stopped by a signal (over E2E_TIMEOUT, ${E2E_TIMEOUT:-90} s?)"; exit 130' INT TERM HUP
 
 # ---- TLS: a throw-away CA and a certificate for 127.0.0.1 ----
 # mbsync 1.4 ignores IP SANs but falls back to the CN; fetchmail checks the
@@ -279,6 +287,34 @@ service pop3-login {
 EOF
 printf '%s:{PLAIN}%s:%s:%s::%s::userdb_mail=maildir:%s\n' "$login" "$password" \
 	"$(id -u)" "$(id -g)" "$T/home" "$T/mail/alice" >"$T/passwd"
+
+# ---- the people of team.csv: an account each, a password in a file ----
+# people FN: calls FN EMAIL NAME LOGIN-COLUMN LOGIN KEY for each row of
+# team.csv (plain CSV: no quoted fields). An empty login column means the
+# login is the address (the spec's default username).
+people() {
+	while IFS=, read -r p_email p_name p_login <&3; do
+		[ "$p_email" = email ] && continue
+		"$1" "$p_email" "$p_name" "$p_login" "${p_login:-$p_email}" \
+			"${p_email%%@*}" 3<&-
+	done 3<"$T/e2e/team.csv"
+}
+# A password per person, read back by each program: a space, #, ', $HOME
+# and non-ASCII (no ":" for Dovecot, no '"' for ~/.netrc's quotes).
+# shellcheck disable=SC2016 # $HOME is the value
+pw_of() { printf '%s pw #'"'"'$HOME ü' "$1"; }
+npeople=0
+: >"$T/sink-users"
+account() { # email name login-column login key
+	npeople=$((npeople + 1))
+	pw_of "$5" >"$T/secrets/$1"
+	printf '%s\t%s\n' "$4" "$(pw_of "$5")" >>"$T/sink-users"
+	mkdir -p "$T/dovecot-home/$5"
+	printf '%s:{PLAIN}%s:%s:%s::%s::userdb_mail=maildir:%s\n' "$4" \
+		"$(pw_of "$5")" "$(id -u)" "$(id -g)" "$T/dovecot-home/$5" \
+		"$T/mail/$5" >>"$T/passwd"
+}
+people account
 dovecot -F -c "$T/dovecot.conf" >"$T/logs/dovecot.stderr" 2>&1 &
 pids="$pids $!"
 
@@ -286,7 +322,7 @@ pids="$pids $!"
 mkdir -p "$T/sink"
 "$E2E_PYTHON" -W ignore "$T/e2e/smtp-sink.py" "$tls/server.pem" "$tls/server.key" \
 	$((base + 87)) $((base + 65)) "$login" "$password" "$E2E_TOKEN" "$T/sink" \
-	>"$T/logs/smtp-sink.log" 2>&1 &
+	"$T/sink-users" >"$T/logs/smtp-sink.log" 2>&1 &
 pids="$pids $!"
 
 # ---- ready: every port accepts, within 15 s, and no server died ----
@@ -315,13 +351,14 @@ EOF
 fi
 ok
 
-# seed ID: delivers a message with Message-ID <ID@e2e.example> to the
-# test user's server INBOX, through Dovecot's LDA.
+# seed ID [LOGIN ADDRESS]: delivers a message with Message-ID
+# <ID@e2e.example> to the server INBOX of LOGIN (default: the test user),
+# through Dovecot's LDA.
 seed() {
-	printf 'From: sender@e2e.example\r\nTo: alice@e2e.example\r\nSubject: e2e %s\r\nMessage-ID: <%s@e2e.example>\r\nDate: %s\r\n\r\nHello from the e2e test.\r\n' \
-		"$1" "$1" "$(date -R)" |
-		timeout 30 "$E2E_LDA" -c "$T/dovecot.conf" -d "$login" -a alice@e2e.example \
-			-f sender@e2e.example \
+	printf 'From: sender@e2e.example\r\nTo: %s\r\nSubject: e2e %s\r\nMessage-ID: <%s@e2e.example>\r\nDate: %s\r\n\r\nHello from the e2e test.\r\n' \
+		"${3:-alice@e2e.example}" "$1" "$1" "$(date -R)" |
+		timeout 20 "$E2E_LDA" -c "$T/dovecot.conf" -d "${2:-$login}" \
+			-a "${3:-alice@e2e.example}" -f sender@e2e.example \
 			2>>"$T/logs/lda.log"
 }
 
@@ -334,7 +371,7 @@ has() {
 run() {
 	name=$1
 	shift
-	timeout 60 "$@" >"$T/logs/$name.log" 2>&1
+	timeout 20 "$@" >"$T/logs/$name.log" 2>&1
 }
 
 cfg=$T/cfg
@@ -407,10 +444,137 @@ if [ $rc != 0 ] && grep -q 'certificate' "$T/logs/msmtp-noca.log"; then ok; else
 	bad "msmtp without the CA: exit $rc, not a certificate error"
 fi
 
-# ---- every login was over TLS (Dovecot counts loopback as secured) ----
+# ---- install: each person of team.csv, into a home of their own ----
+# One command line for the whole team, as an admin would write it: the
+# password command names the person's file (%EMAILADDRESS%, filled in by
+# mailconf), fetchmail delivers into ~/Fetched of whoever runs it; only
+# the rows differ. Installed as the person (fetchmail wants its rc file
+# owned by whoever runs it).
+team() { # mailconf command, then its arguments
+	"$E2E_BIN" "$@" --pass-cmd "cat '$T/secrets/'%EMAILADDRESS%" \
+		--ca-file "$E2E_CA_DIR/ca.pem" --mda "'$T/e2e/deliver' ~/Fetched"
+}
+install_person() { # email name login-column (the home is $h)
+	if [ -n "$3" ]; then
+		team install "$cfg/ssl.ini" --home "$h" --email "$1" --name "$2" \
+			--login "$3"
+	else
+		team install "$cfg/ssl.ini" --home "$h" --email "$1" --name "$2"
+	fi
+}
+# as NAME CMD...: runs a client as the person of the home $h would (as
+# run does), with only HOME to find ~/.mbsyncrc, ~/.fetchmailrc,
+# ~/.msmtprc (and ~/.netrc): no -c, -f or -C.
+as() {
+	as_name=$1
+	shift
+	run "$as_name" env -u FETCHMAILHOME -u XDG_CONFIG_HOME HOME="$h" "$@"
+}
+# ids DIR: the Message-IDs in the Maildir DIR, sorted, one a line.
+ids() {
+	cat "$1"/new/* "$1"/cur/* 2>/dev/null |
+		sed -n 's/^Message-ID: <\(.*\)@e2e\.example>.*/\1/p' | tr -d '\r' | sort
+}
+rc_files() { # the installed files' inode, mtime and mode
+	(cd "$h" && stat -c '%n %i %Y %a' .mbsyncrc .fetchmailrc .msmtprc)
+}
+
+install_one() { # email name login-column login key
+	h=$T/home-$5
+	mkdir -p "$h"
+	install_person "$1" "$2" "$3" 2>"$T/logs/install-$5.log"
+	i_rc=$?
+	if [ $i_rc = 0 ] && grep -q '^mailconf: 3 written, 0 unchanged$' "$T/logs/install-$5.log" &&
+		[ "$(rc_files | awk '{print $4}' | sort -u)" = 600 ] &&
+		[ -d "$h/Mail/$1" ]; then ok; else
+		bad "install $1: exit $i_rc; $(cat "$T/logs/install-$5.log"); want ~/.mbsyncrc, ~/.fetchmailrc, ~/.msmtprc mode 0600 and ~/Mail/$1/ in $h: $(rc_files | tr '\n' ' ')"
+	fi
+	rc_files >"$T/logs/install-$5.stat"
+	# fetchmail cannot run a password command: the person's ~/.netrc
+	# (written here, not by mailconf) gives it the password.
+	printf 'machine 127.0.0.1 login "%s" password "%s"\n' "$4" "$(cat "$T/secrets/$1")" \
+		>"$h/.netrc"
+	# Mail for this person only, on the server before anyone fetches.
+	seed "team-$5" "$4" "$1"
+}
+
+use_one() { # email name login-column login key
+	h=$T/home-$5
+	# mbsync: into the Maildir install made; this person's message only.
+	as "mbsync-$5" mbsync -a
+	u_rc=$?
+	got=$(ids "$h/Mail/$1/INBOX" | tr '\n' ' ')
+	if [ $u_rc = 0 ] && [ "$got" = "team-$5 " ]; then ok; else
+		bad "mbsync as $1 (HOME=$h): exit $u_rc; ~/Mail/$1/INBOX holds [$got], want [team-$5 ]"
+	fi
+	# fetchmail: IMAPS (keep), into ~/Fetched; this person's message only.
+	as "fetchmail-$5" fetchmail -v
+	u_rc=$?
+	got=$(ids "$h/Fetched" | tr '\n' ' ')
+	if [ $u_rc = 0 ] && [ "$got" = "team-$5 " ]; then ok; else
+		bad "fetchmail as $1 (HOME=$h): exit $u_rc; ~/Fetched holds [$got], want [team-$5 ]"
+	fi
+	# msmtp: the default account; at the sink as this person, from them.
+	printf 'From: %s\nTo: bob@e2e.example\nSubject: e2e team-send-%s\nMessage-ID: <team-send-%s@e2e.example>\n\nHello.\n' \
+		"$1" "$5" "$5" | as "msmtp-$5" msmtp bob@e2e.example
+	u_rc=$?
+	f=$(grep -ls "^Message-ID: <team-send-$5@e2e.example>" "$T"/sink/*.eml)
+	who=$(sed -n 's/^X-E2E-Auth-User: //p' "$f" 2>/dev/null | tr -d '\r')
+	from=$(sed -n 's/^X-E2E-Mail-From: //p' "$f" 2>/dev/null | tr -d '\r')
+	if [ $u_rc = 0 ] && [ -f "$f" ] && [ "$who" = "$4" ] &&
+		[ "$from" = "$1" ] && grep -q '^X-E2E-TLS: yes' "$f"; then ok; else
+		bad "msmtp as $1 (HOME=$h): exit $u_rc; at the sink: [$f] authenticated as [$who], from [$from], want one, as [$4], from [$1], over TLS"
+	fi
+}
+
+again_one() { # email name login-column login key
+	h=$T/home-$5
+	# After everyone's turn: still this person's mail only.
+	got=$(ids "$h/Mail/$1/INBOX" | tr '\n' ' ')/$(ids "$h/Fetched" | tr '\n' ' ')
+	if [ "$got" = "team-$5 /team-$5 " ]; then ok; else
+		bad "after everyone synced and fetched, $h holds [$got] (mbsync/fetchmail), want only team-$5"
+	fi
+	# The same install again, after use: nothing written, nothing touched.
+	install_person "$1" "$2" "$3" 2>"$T/logs/install-again-$5.log"
+	a_rc=$?
+	if [ $a_rc = 0 ] && grep -q '^mailconf: 0 written, 3 unchanged$' "$T/logs/install-again-$5.log" &&
+		[ "$(rc_files)" = "$(cat "$T/logs/install-$5.stat")" ]; then ok; else
+		bad "install $1 again: exit $a_rc; $(cat "$T/logs/install-again-$5.log"); inode mtime mode $(rc_files | tr '\n' ' ') were $(tr '\n' ' ' <"$T/logs/install-$5.stat")"
+	fi
+	# generate --users wrote the very files install put in place.
+	diffs=
+	for t in mbsync fetchmail msmtp; do
+		cmp -s "$T/dist/$1/${t}rc" "$h/.${t}rc" || diffs="$diffs $t"
+	done
+	if [ -z "$diffs" ]; then ok; else
+		bad "generate --users and install differ for $1:$diffs"
+	fi
+}
+
+people install_one
+if [ "$npeople" = 2 ]; then ok; else
+	bad "team.csv: $npeople people, want 2"
+fi
+people use_one
+# The sink tells people apart by their password too: a wrong one is refused.
+printf 'Subject: wrong\n\nx\n' | run msmtp-wrong-password msmtp --host=127.0.0.1 \
+	--port=$((base + 87)) --tls=on --tls-starttls=on \
+	--tls-trust-file="$E2E_CA_DIR/ca.pem" --auth=on --user=carol@e2e.example \
+	--passwordeval="echo 'dave pw'" --from=carol@e2e.example bob@e2e.example
+rc=$?
+if [ $rc != 0 ] && grep -qi 'authentication failed' "$T/logs/msmtp-wrong-password.log"; then ok; else
+	bad "the SMTP sink took a wrong password (msmtp exit $rc)"
+fi
+team generate "$cfg/ssl.ini" --users "$T/e2e/team.csv" --out "$T/dist" -q \
+	--target mbsync,fetchmail,msmtp 2>"$T/logs/generate-users.log" ||
+	bad "generate --users: $(cat "$T/logs/generate-users.log")"
+people again_one
+
+# ---- every login was over TLS (Dovecot counts loopback as secured);
+# 6 of the test user, 2 of each person ----
 logins=$(grep -c ' Login: ' "$T/logs/dovecot.log")
 plain=$(grep ' Login: ' "$T/logs/dovecot.log" | grep -vc ', TLS')
-if [ "$logins" -ge 6 ] && [ "$plain" = 0 ]; then ok; else
+if [ "$logins" -ge 10 ] && [ "$plain" = 0 ]; then ok; else
 	bad "dovecot: $logins logins, $plain without TLS"
 fi
 

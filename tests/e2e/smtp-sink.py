@@ -1,12 +1,13 @@
 #!/usr/bin/python3
 # SMTP sink for the e2e test: submission (STARTTLS required) and SMTPS on loopback, AUTH required; writes each message to a file.
 #
-# usage: smtp-sink.py CERT KEY PORT_SUBMISSION PORT_SMTPS USER PASSWORD TOKEN OUTDIR
-# Accepts AUTH PLAIN/LOGIN with USER and PASSWORD, and XOAUTH2 with USER and
-# TOKEN, only over TLS. Each message goes to OUTDIR/N.eml, headed by
-# X-E2E-Auth-User (who authenticated) and X-E2E-TLS (yes when the
-# connection is encrypted). Prints "ready" once both listen; runs until
-# SIGTERM.
+# usage: smtp-sink.py CERT KEY PORT_SUBMISSION PORT_SMTPS USER PASSWORD TOKEN OUTDIR [USERS]
+# Accepts AUTH PLAIN/LOGIN with USER and PASSWORD (and each "LOGIN<TAB>
+# PASSWORD" line of the file USERS), and XOAUTH2 with USER and TOKEN, only
+# over TLS. Each message goes to OUTDIR/N.eml, headed by X-E2E-Auth-User
+# (who authenticated), X-E2E-Mail-From (the envelope sender) and X-E2E-TLS
+# (yes when the connection is encrypted). Prints "ready" once both listen;
+# runs until SIGTERM.
 import base64
 import logging
 import os
@@ -18,6 +19,12 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 CERT, KEY, PORT_SUB, PORT_SMTPS, USER, PASSWORD, TOKEN, OUTDIR = sys.argv[1:9]
+ACCOUNTS = {USER.encode("utf-8"): PASSWORD.encode("utf-8")}
+if len(sys.argv) > 9:
+    with open(sys.argv[9], "rb") as f:
+        for line in f.read().splitlines():
+            login, password = line.split(b"\t", 1)
+            ACCOUNTS[login] = password
 logging.getLogger("mail.log").setLevel(logging.CRITICAL)
 
 
@@ -29,8 +36,9 @@ class Handler:
         if isinstance(who, LoginPassword):
             who = who.login.decode("utf-8", "replace")
         tls = server.transport.get_extra_info("ssl_object") is not None
-        head = "X-E2E-Auth-User: %s\r\nX-E2E-TLS: %s\r\n" % (
-            who, "yes" if tls else "no")
+        head = ("X-E2E-Auth-User: %s\r\nX-E2E-Mail-From: %s\r\n"
+                "X-E2E-TLS: %s\r\n") % (who, envelope.mail_from,
+                                        "yes" if tls else "no")
         Handler.count += 1
         path = os.path.join(OUTDIR, "%d.eml" % Handler.count)
         with open(path + ".tmp", "wb") as f:
@@ -57,8 +65,7 @@ class Handler:
 
 def authenticator(server, session, envelope, mechanism, auth_data):
     ok = (isinstance(auth_data, LoginPassword)
-          and auth_data.login == USER.encode("utf-8")
-          and auth_data.password == PASSWORD.encode("utf-8"))
+          and ACCOUNTS.get(auth_data.login) == auth_data.password)
     # handled=False: a failed login gets its 535 (the default never
     # answers, and the client hangs).
     return AuthResult(success=ok, handled=False, auth_data=auth_data)
