@@ -212,6 +212,17 @@ csv_read(const char *path, struct diag *d)
 		return NULL;
 	r.p = text;
 	r.end = text + len;
+	/* A NUL would end a field's C string early, silently. */
+	if (memchr(text, '\0', len) != NULL) {
+		const char *z = memchr(text, '\0', len);
+		struct loc at = {path, 1, NULL, NULL};
+
+		for (const char *q = text; q < z; q++)
+			at.line += *q == '\n';
+		diag_error(d, &at, "NUL byte (U+0000) not allowed");
+		free(text);
+		return NULL;
+	}
 	/* Spreadsheets write a byte order mark; it is not part of "email". */
 	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
 		r.p += 3;
@@ -234,6 +245,20 @@ csv_read(const char *path, struct diag *d)
 			*p = (char)tolower((unsigned char)*p);
 	c->header = v;
 	c->ncols = n;
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(v[i], v[k]) == 0) {
+				struct loc at = {path, 1, NULL, NULL};
+
+				diag_error(
+				    d, &at,
+				    "column %zu: duplicate column \"%s\"; "
+				    "it is also column %zu",
+				    i + 1, v[i], k + 1);
+				free(text);
+				csv_free(c);
+				return NULL;
+			}
 	for (;;) {
 		int line = r.line;
 

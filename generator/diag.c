@@ -66,10 +66,25 @@ diag_vmsg(struct diag *d, enum diag_level level, const struct loc *at,
 		buf_printf(&b, "[%s] ", at->section);
 	if (at != NULL && at->key != NULL)
 		buf_printf(&b, "%s: ", at->key);
-	buf_puts(&b, body);
+	/* A message is one line, whatever the input quoted in it holds. */
+	for (const char *c = body; *c != '\0'; c++)
+		if (*c == '\n')
+			buf_puts(&b, "\\n");
+		else if (*c == '\r')
+			buf_puts(&b, "\\r");
+		else if (*c == '\t')
+			buf_puts(&b, "\\t");
+		else if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			buf_printf(&b, "\\x%02x", (unsigned char)*c);
+		else
+			buf_putc(&b, *c);
 	free(body);
 
-	d->msgs = xreallocarray(d->msgs, d->nmsgs + 1, sizeof(*d->msgs));
+	/* powers of two: thousands of messages stay linear */
+	if ((d->nmsgs & (d->nmsgs - 1)) == 0)
+		d->msgs =
+		    xreallocarray(d->msgs, d->nmsgs == 0 ? 1 : 2 * d->nmsgs,
+		                  sizeof(*d->msgs));
 	m = &d->msgs[d->nmsgs];
 	m->file = at != NULL && at->file != NULL ? xstrdup(at->file) : NULL;
 	m->line = at != NULL ? at->line : 0;

@@ -32,6 +32,22 @@ struct imp {
 	char *first_username; /* of the first incoming server, owned */
 };
 
+/* comment writes s as the rest of a "; " comment line: a control
+ * character in the XML (&#10;) would end the comment and start a line of
+ * the spec, so each is written as \xHH; and the line stays short. */
+static void
+comment(struct buf *out, const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0' && n < 700; s++, n++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			buf_printf(out, "\\x%02x", (unsigned char)*s);
+		else
+			buf_putc(out, *s);
+	buf_puts(out, *s != '\0' ? "...\n" : "\n");
+}
+
 static void iwarn(struct imp *im, const xmlNode *n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -61,7 +77,8 @@ iwarn(struct imp *im, const xmlNode *n, const char *fmt, ...)
 		free(s);
 	}
 	diag_warn(im->d, &at, "%s", buf_cstr(&msg));
-	buf_printf(&im->ini, "; line %d: %s\n", at.line, buf_cstr(&msg));
+	buf_printf(&im->ini, "; line %d: ", at.line);
+	comment(&im->ini, buf_cstr(&msg));
 	im->warnings++;
 	buf_free(&msg);
 }
@@ -140,6 +157,14 @@ put(struct imp *im, const xmlNode *n, const char *key, const char *value)
 
 	if (first_control(value) != NULL) {
 		iwarn(im, n, "%s: a control character; not imported", key);
+		return false;
+	}
+	/* A spec line holds 1000 bytes. */
+	if (len + strlen(key) > 900) {
+		iwarn(im, n,
+		      "%s: %zu bytes, longer than a spec line holds; "
+		      "not imported",
+		      key, len);
 		return false;
 	}
 	if (!comment && !padded && value[0] != '"' && value[0] != '\'' &&
@@ -272,11 +297,12 @@ skip_server(struct imp *im, const xmlNode *srv, const char *why, bool tb_skips)
 	      "%s server %s: %s; %s not imported (commented out below)",
 	      type != NULL ? type : "?", host, why,
 	      tb_skips ? "Thunderbird skips it, so it is" : "it is");
-	buf_printf(&im->ini, "; [%s.skipped]\n; host = %s\n\n",
+	buf_printf(&im->ini, "; [%s.skipped]\n; host = ",
 	           type != NULL && strcmp(type, "pop3") == 0 ? "pop3"
 	           : is_el(srv, "outgoingServer")            ? "smtp"
-	                                                     : "imap",
-	           host);
+	                                                     : "imap");
+	comment(&im->ini, host);
+	buf_putc(&im->ini, '\n');
 	free(type);
 	free(host);
 }
@@ -652,8 +678,11 @@ import_provider(struct imp *im, const xmlNode *ep, const xmlNode *root)
 	}
 	buf_puts(&im->ini, "[provider]\n");
 	put(im, ep, "id", id);
-	put(im, ep, "name", name);
-	put(im, ep, "short_name", shortname);
+	/* A name no INI value can hold falls back, as a missing one does. */
+	if (!put(im, ep, "name", name))
+		put(im, ep, "name", id);
+	if (!put(im, ep, "short_name", shortname))
+		put(im, ep, "short_name", id);
 	write_domains(im, doms, ndomains);
 	for (const xmlNode *c = ep->children; c != NULL; c = c->next)
 		if (is_el(c, "incomingServer"))
@@ -690,6 +719,10 @@ collect(void *ctx, xmlErrorPtr err)
 		buf_printf(first, "%d:%s", err->line, err->message);
 		while (first->len > 0 && first->data[first->len - 1] == '\n')
 			first->data[--first->len] = '\0';
+		/* one diagnostic, one line */
+		for (size_t i = 0; i < first->len; i++)
+			if (first->data[i] == '\n')
+				first->data[i] = ' ';
 	}
 }
 
@@ -749,6 +782,15 @@ import_file(const char *path, struct buf *ini, struct diag *d)
 		free(xml);
 		return false;
 	}
+	/* UTF-16 and UTF-32 would hide a DOCTYPE from the search above;
+	 * their NUL bytes give them away. */
+	if (memchr(xml, '\0', len) != NULL) {
+		diag_error(d, &at,
+		           "not UTF-8 text (it holds NUL bytes: UTF-16?); "
+		           "save it as UTF-8");
+		free(xml);
+		return false;
+	}
 	xmlSetStructuredErrorFunc(&err, collect);
 	doc = xmlReadMemory(xml, (int)len, path, NULL,
 	                    XML_PARSE_NONET | XML_PARSE_NOWARNING |
@@ -785,11 +827,10 @@ import_file(const char *path, struct buf *ini, struct diag *d)
 		diag_error(d, &at, "no <emailProvider>");
 		goto out;
 	}
-	buf_printf(ini,
-	           "; Imported by mailconf from %s.\n"
-	           "; Lines starting with \"; line N:\" say what the import "
-	           "changed or dropped.\n\n",
-	           path);
+	buf_puts(ini, "; Imported by mailconf from ");
+	comment(ini, path);
+	buf_puts(ini, "; Lines starting with \"; line N:\" say what the import "
+	              "changed or dropped.\n\n");
 	/* The notes come out in document order, above the sections they
 	 * concern; collect them in the importer's own buffer. */
 	import_provider(&im, ep, root);

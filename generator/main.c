@@ -731,6 +731,7 @@ cmd_generate_or_check(const struct opts *o, bool generate)
 	}
 	d.strict = o->strict;
 	d.no_notes = generate;
+	plan.root = o->out_dir;
 	tmpls = load_templates(o, &d, &nwanted);
 	if (o->out_file != NULL && nwanted != 1) {
 		rc = usage("-o writes one target: choose it with --target");
@@ -1055,6 +1056,17 @@ cmd_site(const struct opts *o)
 			}
 			buf_reset(&b);
 			tmpl_render(dns, view, escape_conf, &b);
+			/* A host such as mail.%EMAILDOMAIN% is this domain's:
+			 * a zone cannot hold the placeholder. */
+			if (strstr(buf_cstr(&b), "%EMAILDOMAIN%") != NULL) {
+				char *who = xasprintf("postmaster@%s", dom);
+				char *z = view_fill(buf_cstr(&b), who, false);
+
+				buf_reset(&b);
+				buf_puts(&b, z);
+				free(z);
+				free(who);
+			}
 			site_stream_write(zone, b.data, b.len);
 			free(url);
 		}
@@ -1178,6 +1190,7 @@ cmd_install(const struct opts *o)
 		goto out;
 	}
 	plan.backup = true;
+	plan.root = home;
 	d.no_notes = false;
 	if (plan_check(&plan, o->force, &d)) {
 		int written = 0, unchanged = 0;
@@ -1255,6 +1268,7 @@ cmd_import(const struct opts *o)
 	if (o->out_file != NULL && o->nspecs != 1)
 		return usage("-o writes one file: import one FILE.xml");
 	d.strict = o->strict;
+	plan.root = o->out_dir;
 	for (size_t i = 0; i < o->nspecs; i++) {
 		struct buf ini = BUF_INIT;
 		const char *base = strrchr(o->specs[i], '/');

@@ -110,11 +110,56 @@ static const struct {
 
 #define NKINDS (sizeof(section_kinds) / sizeof(section_kinds[0]))
 
+/* The names a domain list holds so far, as hashes of their lower-case
+ * form: a spec may list 100,000 domains, and comparing each new one with
+ * all before it would take minutes. Only a hash seen before is checked by
+ * comparing names. */
+struct seen {
+	unsigned long long *h; /* open addressing; 0 is free */
+	size_t cap, n;
+};
+
 struct builder {
 	struct model *m;
 	struct diag *d;
 	int errors;
+	struct seen seen[2]; /* domains, host_domains */
 };
+
+/* seen_add adds name; true when its hash was there already. */
+static bool
+seen_add(struct seen *s, const char *name)
+{
+	unsigned long long h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (const char *c = name; *c != '\0'; c++) {
+		h ^= (unsigned char)tolower((unsigned char)*c);
+		h *= 0x100000001b3ULL;
+	}
+	h += h == 0;
+	if (2 * (s->n + 1) > s->cap) {
+		size_t cap = s->cap != 0 ? 2 * s->cap : 64;
+		struct seen big = {xcalloc(cap, sizeof(*s->h)), cap, 0};
+
+		for (size_t k = 0; k < s->cap; k++)
+			if (s->h[k] != 0) {
+				for (i = s->h[k] & (big.cap - 1); big.h[i] != 0;
+				     i = (i + 1) & (big.cap - 1))
+					;
+				big.h[i] = s->h[k];
+				big.n++;
+			}
+		free(s->h);
+		*s = big;
+	}
+	for (i = h & (s->cap - 1); s->h[i] != 0; i = (i + 1) & (s->cap - 1))
+		if (s->h[i] == h)
+			return true;
+	s->h[i] = h;
+	s->n++;
+	return false;
+}
 
 static void berr(struct builder *b, const struct entry *e, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -602,8 +647,9 @@ domain_list(struct builder *b, const struct entry *e, char ***list, size_t *n)
 			     v[i], why);
 			continue;
 		}
-		for (size_t j = 0; j < *n; j++)
-			dup = dup || strcasecmp(out[j], v[i]) == 0;
+		if (seen_add(&b->seen[list == &b->m->domains ? 0 : 1], v[i]))
+			for (size_t j = 0; j < *n && !dup; j++)
+				dup = strcasecmp(out[j], v[i]) == 0;
 		if (dup) {
 			bwarn(b, e, "\"%s\" is listed twice", v[i]);
 			continue;
@@ -1046,6 +1092,8 @@ model_build(struct source *src, struct diag *d)
 			b.errors++;
 		}
 	}
+	free(b.seen[0].h);
+	free(b.seen[1].h);
 	if (b.errors > 0) {
 		model_free(m);
 		return NULL;

@@ -120,10 +120,53 @@ manifest_has(const char *dir, const char *name, unsigned long long hash)
 	return found;
 }
 
+static int
+cmp_path(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* no_twins refuses a plan that writes one path twice (two inputs with
+ * the same name): the second would silently replace the first. */
+static bool
+no_twins(const struct plan *p, struct diag *d)
+{
+	char **v = xcalloc(p->n + 1, sizeof(*v));
+	bool ok = true;
+
+	for (size_t i = 0; i < p->n; i++)
+		v[i] = p->files[i].path;
+	qsort(v, p->n, sizeof(*v), cmp_path);
+	for (size_t i = 1; i < p->n; i++)
+		if (strcmp(v[i - 1], v[i]) == 0) {
+			diag_error(d, NULL,
+			           "%s would be written twice in one run "
+			           "(two inputs with the same name?); nothing "
+			           "is written",
+			           v[i]);
+			ok = false;
+		}
+	free(v);
+	return ok;
+}
+
+/* through_link says whether dir, a directory mailconf writes into, is a
+ * symbolic link it did not name: a link planted in the output would lead
+ * the write elsewhere. The directory the user named may be a link. */
+static bool
+through_link(const struct plan *p, const char *dir)
+{
+	struct stat st;
+
+	if (p->root != NULL && strcmp(dir, p->root) == 0)
+		return false;
+	return lstat(dir, &st) == 0 && S_ISLNK(st.st_mode);
+}
+
 bool
 plan_check(const struct plan *p, bool force, struct diag *d)
 {
-	bool ok = true;
+	bool ok = no_twins(p, d);
 
 	for (size_t i = 0; i < p->n; i++) {
 		const struct outfile *f = &p->files[i];
@@ -137,6 +180,13 @@ plan_check(const struct plan *p, bool force, struct diag *d)
 			continue;
 		}
 		split_path(f->path, &dir, &base);
+		if (through_link(p, dir)) {
+			diag_error(d, NULL,
+			           "%s is a symbolic link; mailconf does not "
+			           "write through links it did not name",
+			           dir);
+			ok = false;
+		}
 		if (exists && !force &&
 		    !(old.len == f->data.len &&
 		      memcmp(buf_cstr(&old), buf_cstr(&f->data), old.len) ==

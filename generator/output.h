@@ -23,13 +23,14 @@ struct outfile {
 struct plan {
 	struct outfile *files;
 	size_t n;
-	bool backup; /* keep a file replaced with --force as NAME.mailconf-
-	                backup-TIME (a note says so) */
+	const char *root; /* the directory the user named (may be a link) */
+	bool backup;      /* keep a file replaced with --force as NAME.mailconf-
+	                     backup-TIME (a note says so) */
 };
 
 #define PLAN_INIT                                                              \
 	{                                                                      \
-		NULL, 0, false                                                 \
+		NULL, 0, NULL, false                                           \
 	}
 
 /* plan_add queues path with data (the plan takes over data's memory and

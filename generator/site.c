@@ -20,6 +20,11 @@
  * files; and "FILE NAME" for the other files mailconf wrote. */
 #define MANIFEST ".mailconf-site"
 #define LOCK ".mailconf-site.lock"
+/* What a run is about to write that the manifest does not vouch for, in
+ * the manifest's format (a domain with hash 0): a run killed before it
+ * writes its manifest leaves this, and the next run reads it as part of
+ * the old manifest. Removed once the manifest is written. */
+#define JOURNAL ".mailconf-site.journal"
 
 /* A map from a 64-bit key to a 64-bit value, open addressing; key 0 is
  * free. Keys are hashes of domain names: 16 bytes a slot keeps memory
@@ -34,6 +39,20 @@ key_of(const char *s)
 {
 	unsigned long long k = content_hash(s, strlen(s));
 
+	return k != 0 ? k : 1;
+}
+
+/* file_key keys a FILE line: apart from domains, one of which may be
+ * called like a file ("dns.zone"). */
+static unsigned long long
+file_key(const char *rel)
+{
+	unsigned long long k = content_hash("FILE ", 5);
+
+	for (const char *c = rel; *c != '\0'; c++) {
+		k ^= (unsigned char)*c;
+		k *= 0x100000001b3ULL;
+	}
 	return k != 0 ? k : 1;
 }
 
@@ -94,11 +113,13 @@ struct site {
 	const struct site_opts *o;
 	struct diag *d;
 	struct site_stats *st;
-	struct map old; /* domain -> content hash, from the manifest */
+	struct map old; /* domain -> content hash, from the manifest (0:
+	                   unknown, from the journal); FILE keys -> 1 */
 	struct map now; /* the same, this run */
 	struct site_stream *manifest;
 	struct buf scratch; /* a file read back for comparison */
 	int lock;
+	int journal; /* -1 until this run adds a line */
 	bool failed;
 };
 
@@ -152,6 +173,24 @@ same_file(struct site *s, const char *path, const char *data, size_t len)
 	return n == (ssize_t)len && memcmp(s->scratch.data, data, len) == 0;
 }
 
+/* mkdirs_up makes dir and its missing parents, the deepest first: a new
+ * domain's directory costs one mkdir, not one per level of its path. */
+static bool
+mkdirs_up(char *dir)
+{
+	char *slash = strrchr(dir, '/');
+	bool ok;
+
+	if (mkdir(dir, 0755) == 0 || errno == EEXIST)
+		return true;
+	if (errno != ENOENT || slash == NULL || slash == dir)
+		return false;
+	*slash = '\0';
+	ok = mkdirs_up(dir);
+	*slash = '/';
+	return ok && (mkdir(dir, 0755) == 0 || errno == EEXIST);
+}
+
 /* create opens path's temporary file, making missing directories. */
 static int
 create(struct site *s, const char *tmp)
@@ -161,7 +200,7 @@ create(struct site *s, const char *tmp)
 	if (fd < 0 && errno == ENOENT) {
 		char *dir = xstrndup(tmp, (size_t)(strrchr(tmp, '/') - tmp));
 
-		if (output_mkdirs(dir, 0755, s->d))
+		if (mkdirs_up(dir) || output_mkdirs(dir, 0755, s->d))
 			fd =
 			    open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW,
 			         0644);
@@ -193,14 +232,21 @@ commit(struct site *s, int fd, const char *tmp, const char *path)
 	return true;
 }
 
+/* put writes rel when its content differs; dirty: a killed run may have
+ * left its temporary file, to be removed when the file is unchanged. */
 static void
-put(struct site *s, const char *rel, const char *data, size_t len)
+put(struct site *s, const char *rel, const char *data, size_t len, bool dirty)
 {
 	char *path = xasprintf("%s/%s", s->o->out, rel), *tmp;
 	int fd;
 
 	if (same_file(s, path, data, len)) {
 		s->st->unchanged++;
+		if (dirty) {
+			tmp = tmp_name(path);
+			unlink(tmp);
+			free(tmp);
+		}
 		free(path);
 		return;
 	}
@@ -218,6 +264,46 @@ put(struct site *s, const char *rel, const char *data, size_t len)
 	free(path);
 }
 
+/* journal adds "NAME HASH" or "FILE NAME" (hash NULL) to the journal
+ * before NAME's files are written; false when it cannot (reported). */
+static bool
+journal(struct site *s, const char *name, const char *hash)
+{
+	struct buf line = BUF_INIT;
+	bool ok;
+
+	if (s->journal < 0) {
+		char *p = xasprintf("%s/%s", s->o->out, JOURNAL);
+
+		s->journal =
+		    open(p, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, 0644);
+		if (s->journal < 0)
+			syserr(s, "create", p);
+		free(p);
+		if (s->journal < 0)
+			return false;
+	}
+	if (hash != NULL)
+		buf_printf(&line, "%s %s\n", name, hash);
+	else
+		buf_printf(&line, "FILE %s\n", name);
+	ok = write(s->journal, line.data, line.len) == (ssize_t)line.len;
+	if (!ok)
+		syserr(s, "write", JOURNAL);
+	buf_free(&line);
+	return ok;
+}
+
+/* journal_file notes a file the manifest does not list yet. */
+static void
+journal_file(struct site *s, const char *rel)
+{
+	unsigned long long v;
+
+	if (!map_get(&s->old, file_key(rel), &v))
+		journal(s, rel, NULL);
+}
+
 struct site_stream *
 site_stream_open(struct site *s, const char *rel)
 {
@@ -228,7 +314,8 @@ site_stream_open(struct site *s, const char *rel)
 	if (s->manifest != NULL) {
 		struct buf line = BUF_INIT;
 
-		map_put(&s->now, key_of(rel), 1);
+		journal_file(s, rel);
+		map_put(&s->now, file_key(rel), 1);
 		buf_printf(&line, "FILE %s\n", rel);
 		site_stream_write(s->manifest, line.data, line.len);
 		buf_free(&line);
@@ -310,10 +397,11 @@ site_stream_close(struct site_stream *t)
 	free(t);
 }
 
+/* load_manifest reads the manifest, or the journal a killed run left. */
 static void
-load_manifest(struct site *s)
+load_manifest(struct site *s, const char *name)
 {
-	char *path = xasprintf("%s/%s", s->o->out, MANIFEST);
+	char *path = xasprintf("%s/%s", s->o->out, name);
 	FILE *f = fopen(path, "r");
 	char line[1024];
 
@@ -324,9 +412,13 @@ load_manifest(struct site *s)
 		char *sp = strchr(line, ' ');
 		unsigned long long h;
 
-		if (line[0] == '#' || sp == NULL ||
-		    strncmp(line, "FILE ", 5) == 0)
+		if (line[0] == '#' || sp == NULL)
 			continue;
+		if (strncmp(line, "FILE ", 5) == 0) {
+			line[strcspn(line, "\n")] = '\0';
+			map_put(&s->old, file_key(line + 5), 1);
+			continue;
+		}
 		*sp = '\0';
 		if (sscanf(sp + 1, "%16llx", &h) == 1)
 			map_put(&s->old, key_of(line), h);
@@ -343,6 +435,7 @@ site_open(const struct site_opts *o, struct site_stats *st, struct diag *d)
 	s->o = o;
 	s->d = d;
 	s->st = st;
+	s->journal = -1;
 	memset(st, 0, sizeof(*st));
 	if (!output_mkdirs(o->out, 0755, d)) {
 		free(s);
@@ -363,7 +456,8 @@ site_open(const struct site_opts *o, struct site_stats *st, struct diag *d)
 		return NULL;
 	}
 	free(lock);
-	load_manifest(s);
+	load_manifest(s, MANIFEST);
+	load_manifest(s, JOURNAL);
 	s->manifest = site_stream_open(s, MANIFEST);
 	{
 		static const char head[] =
@@ -408,6 +502,7 @@ site_domain(struct site *s, const char *domain, const struct site_file *files,
 {
 	unsigned long long k = key_of(domain), h = content_hash("", 0), was;
 	struct buf line = BUF_INIT;
+	bool had;
 
 	if (map_get(&s->now, k, &was)) {
 		diag_warn(s->d, NULL,
@@ -422,19 +517,24 @@ site_domain(struct site *s, const char *domain, const struct site_file *files,
 		    content_hash(files[i].data, files[i].len);
 	}
 	map_put(&s->now, k, h);
+	had = map_get(&s->old, k, &was);
 	/* The manifest vouches for what the last run wrote: an unchanged
 	 * domain costs no system call (--verify reads its files anyway). */
-	if (!s->o->verify && map_get(&s->old, k, &was) && was == h)
+	if (!s->o->verify && had && was == h)
 		s->st->unchanged += (long)nfiles;
-	else {
+	else if (nfiles == 0 || (had && was == 0) ||
+	         journal(s, domain, "0000000000000000")) {
 		for (size_t i = 0; i < nfiles; i++) {
 			char *rel =
 			    xasprintf("domains/%s/%s", domain, files[i].name);
 
-			put(s, rel, files[i].data, files[i].len);
+			put(s, rel, files[i].data, files[i].len,
+			    had && was == 0);
 			free(rel);
 		}
-		drop_others(s, domain, files, nfiles);
+		/* A domain the last run did not write has nothing to drop. */
+		if (had)
+			drop_others(s, domain, files, nfiles);
 	}
 	buf_printf(&line, "%s %016llx\n", domain, h);
 	site_stream_write(s->manifest, line.data, line.len);
@@ -450,8 +550,9 @@ site_file(struct site *s, const char *rel, const char *data, size_t len)
 {
 	struct buf line = BUF_INIT;
 
-	put(s, rel, data, len);
-	map_put(&s->now, key_of(rel), 1);
+	journal_file(s, rel);
+	put(s, rel, data, len, true);
+	map_put(&s->now, file_key(rel), 1);
 	buf_printf(&line, "FILE %s\n", rel);
 	site_stream_write(s->manifest, line.data, line.len);
 	buf_free(&line);
@@ -507,9 +608,9 @@ unlink_ours(struct site *s, const char *path, bool *any)
  * files of domains that left the specs, and other files it listed; then
  * their directories, when empty. Nothing else is ever touched. */
 static void
-remove_gone(struct site *s)
+remove_gone(struct site *s, const char *name)
 {
-	char *path = xasprintf("%s/%s", s->o->out, MANIFEST);
+	char *path = xasprintf("%s/%s", s->o->out, name);
 	FILE *f = fopen(path, "r");
 	char line[1024];
 	unsigned long long h;
@@ -530,7 +631,7 @@ remove_gone(struct site *s)
 			char *p;
 
 			if (sp[1] == '/' ||
-			    map_get(&s->now, key_of(sp + 1), &h))
+			    map_get(&s->now, file_key(sp + 1), &h))
 				continue;
 			p = xasprintf("%s/%s", s->o->out, sp + 1);
 			unlink_ours(s, p, &any);
@@ -573,7 +674,8 @@ site_close(struct site *s)
 	if (!s->failed) {
 		char *dir = xasprintf("%s/domains", s->o->out);
 
-		remove_gone(s);
+		remove_gone(s, MANIFEST);
+		remove_gone(s, JOURNAL);
 		rmdir(dir); /* when the last domain left, or the layout */
 		free(dir);
 	}
@@ -586,6 +688,14 @@ site_close(struct site *s)
 		site_stream_close(s->manifest);
 		s->st->written = w;
 		s->st->unchanged = u;
+		/* The manifest now lists all the journal did (this run's,
+		 * and a killed one's). */
+		if (!s->failed) {
+			char *j = xasprintf("%s/%s", s->o->out, JOURNAL);
+
+			unlink(j);
+			free(j);
+		}
 	} else {
 		close(s->manifest->fd);
 		unlink(s->manifest->tmp);
@@ -595,6 +705,8 @@ site_close(struct site *s)
 		free(s->manifest);
 	}
 	ok = !s->failed;
+	if (s->journal >= 0)
+		close(s->journal);
 	map_free(&s->old);
 	map_free(&s->now);
 	buf_free(&s->scratch);

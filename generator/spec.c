@@ -344,9 +344,11 @@ scan(struct scan *s, char *text, size_t len)
 			     (unsigned char)p[bad], bad + 1);
 			continue;
 		}
-		while (n > 0 && is_space(p[n - 1]))
+		/* Only blanks frame a line: a VT or a second CR is a
+		 * control character, which iniparser would drop silently. */
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
 			p[--n] = '\0';
-		while (is_space(*p)) {
+		while (*p == ' ' || *p == '\t') {
 			p++;
 			n--;
 		}

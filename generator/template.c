@@ -26,7 +26,7 @@ struct node {
 	enum vkind kind;   /* kind of the named value */
 	bool push;         /* section over a list of objects: new scope */
 	struct node *kids; /* sections: body */
-	size_t nkids;
+	size_t nkids, capkids;
 };
 
 struct tmpl {
@@ -208,7 +208,9 @@ scan(struct parser *p, size_t *ntags)
 			}
 		}
 		standalone(p, &t);
-		tags = xreallocarray(tags, n + 1, sizeof(*tags));
+		if ((n & (n - 1)) == 0)
+			tags = xreallocarray(tags, n == 0 ? 1 : 2 * n,
+			                     sizeof(*tags));
 		tags[n++] = t;
 	}
 	*ntags = n;
@@ -220,8 +222,12 @@ add_node(struct node *parent, enum ntype type, int line)
 {
 	struct node *k;
 
-	parent->kids = xreallocarray(parent->kids, parent->nkids + 1,
-	                             sizeof(*parent->kids));
+	if (parent->nkids == parent->capkids) {
+		parent->capkids =
+		    parent->capkids == 0 ? 8 : 2 * parent->capkids;
+		parent->kids = xreallocarray(parent->kids, parent->capkids,
+		                             sizeof(*parent->kids));
+	}
 	k = &parent->kids[parent->nkids++];
 	memset(k, 0, sizeof(*k));
 	k->type = type;
@@ -279,8 +285,8 @@ build(struct parser *p, const struct tag *tags, size_t ntags, struct node *root)
 {
 	struct frame stack[MAX_DEPTH + 1];
 	const char *names[MAX_DEPTH + 1] = {NULL};
-	int depth = 0;
-	size_t pos = 0;
+	int depth = 0, line = 1;
+	size_t pos = 0, counted = 0;
 
 	stack[0].node = root;
 	stack[0].dot_ok = false;
@@ -289,7 +295,11 @@ build(struct parser *p, const struct tag *tags, size_t ntags, struct node *root)
 		struct node *cur = stack[depth].node, *k;
 
 		if (start > pos) {
-			k = add_node(cur, N_TEXT, line_at(p->text, 0, pos, 1));
+			/* Lines are counted on from the last text node: a
+			 * big template stays linear. */
+			line = line_at(p->text, counted, pos, line);
+			counted = pos;
+			k = add_node(cur, N_TEXT, line);
 			k->text = xstrndup(p->text + pos, start - pos);
 			k->len = start - pos;
 		}

@@ -101,8 +101,10 @@ utf8_check(const char *str, size_t n)
 				return i;
 			cp = (cp << 6) | (s[i + k] & 0x3f);
 		}
+		/* U+FFFE and U+FFFF are no characters: XML 1.0 refuses them. */
 		if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff ||
+		    cp == 0xfffe || cp == 0xffff)
 			return i;
 		i += len;
 	}

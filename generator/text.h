@@ -13,7 +13,8 @@ size_t edit_distance(const char *a, const char *b, size_t max);
  * distance that makes a typo likely, or NULL. cands ends with NULL. */
 const char *closest(const char *word, const char *const *cands);
 /* utf8_check returns the byte offset of the first invalid UTF-8 sequence
- * (overlong forms, surrogates and values over U+10FFFF are invalid), or
+ * (overlong forms, surrogates, U+FFFE, U+FFFF and values over U+10FFFF
+ * are invalid), or
  * (size_t)-1 when s[0..n) is valid. */
 size_t utf8_check(const char *s, size_t n);
 /* utf8_length counts the code points of a valid UTF-8 string. */

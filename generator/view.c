@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "crypto.h"
 #include "text.h"
+#include "model.h"
 #include "view.h"
 #include "xalloc.h"
 
@@ -263,7 +264,8 @@ email_ok(const char *email)
 		if (*p == ' ' || *p == '"' || *p == '\\' || *p == '%' ||
 		    *p == '/' || (unsigned char)*p >= 0x80)
 			return false;
-	return strcspn(at + 1, "@()<>[],;:") == strlen(at + 1);
+	/* The domain part fills %EMAILDOMAIN% in host names. */
+	return model_domain_error(at + 1) == NULL;
 }
 
 bool

@@ -23,6 +23,9 @@ collect(void *ctx, xmlErrorPtr err)
 		while (n > 0 && (first->data[n - 1] == '\n'))
 			first->data[--n] = '\0';
 		first->len = n;
+		for (size_t i = 0; i < n; i++)
+			if (first->data[i] == '\n')
+				first->data[i] = ' ';
 	}
 }
 
