@@ -32,10 +32,11 @@ UNITBINS := $(UNITSRCS:tests/unit/%.c=$(BUILD)/unit/%)
 BUILD_DEPS := build-essential pkg-config libxml2-dev libiniparser-dev libssl-dev
 TEST_DEPS  := libcmocka-dev libxml2-utils clang clang-format python3 \
               thunderbird fetchmail isync msmtp dovecot-imapd dovecot-pop3d \
-              python3-aiosmtpd openssl cmark-gfm time
+              python3-aiosmtpd openssl cmark-gfm time nginx-light python3-jinja2 \
+              bind9-utils
 
 .PHONY: all run check test asan unit golden errors schema integration import fuzz \
-        provision \
+        provision hostile site bench \
         consumers e2e apple outlook checklist \
         thunderbird deps test-deps install uninstall format format-check \
         lint clean
@@ -78,7 +79,7 @@ check: test-deps
 	$(MAKE) fuzz FUZZ_TIME=$(CHECK_FUZZ_TIME)
 
 test: all unit golden errors schema integration thunderbird import consumers e2e \
-      apple outlook checklist provision
+      apple outlook checklist provision hostile site
 
 unit: $(UNITBINS)
 	@tests/run-unit.sh $(UNITBINS)
@@ -124,14 +125,30 @@ import: all
 provision: all
 	@tests/run-provision.sh $(BUILD)/mailconf
 
+# mailconf site: real nginx serves both layouts to curl and to a real
+# Thunderbird (its HTTP proxy); incremental runs, strangers' files, the
+# lock, DNS records, and SIGKILL at random points (tests/run-site.sh).
+site: all
+	@tests/run-site.sh $(BUILD)/mailconf
+
+# Not part of check: 100,000 domains and 10,000 users against the cp -r
+# floor and Jinja2 (tests/bench/run.sh); fails when a target is missed.
+bench: all
+	@tests/bench/run.sh $(BUILD)/mailconf
+
+# Hostile input (tests/hostile/): exact diagnostics and read-back by the
+# real consumers; nothing crashes, runs, or is written outside --out.
+hostile: all
+	@tests/run-hostile.sh $(BUILD)/mailconf
+
 # Sanitizers over the whole suite but Thunderbird (which runs no code of
 # ours), so a leak or UB anywhere fails the build.
 asan:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 NO_THUNDERBIRD=1 \
 	$(MAKE) BUILD=build/asan CC=clang CFLAGS="-O1 -g $(SAN)" \
 	    LDFLAGS="$(SAN)" all unit golden errors schema integration import consumers \
-	    apple outlook checklist provision
+	    apple outlook checklist provision hostile site
 
 # libFuzzer harnesses (tests/fuzz/): each runs FUZZ_TIME seconds.
 FUZZ_TIME ?= 60

@@ -306,14 +306,74 @@ out:
 	return ok;
 }
 
-/* update_manifest records the files of the plan that live in dir. With
+/* The plan's files by directory, found in one pass (a plan for 10,000
+ * people has 40,000 files): dir[i] and base[i] split once, next[i] the
+ * next file in the same directory (p->n: none), first[i] whether i is
+ * the first file of its directory. */
+struct bydir {
+	char **dir;
+	const char **base;
+	size_t *next;
+	bool *first;
+};
+
+static void
+bydir_build(const struct plan *p, struct bydir *g)
+{
+	size_t cap = 16, *last;
+	unsigned long long *key;
+
+	while (cap < 2 * p->n)
+		cap *= 2;
+	key = xcalloc(cap, sizeof(*key));
+	last = xcalloc(cap, sizeof(*last));
+	g->dir = xcalloc(p->n + 1, sizeof(*g->dir));
+	g->base = xcalloc(p->n + 1, sizeof(*g->base));
+	g->next = xcalloc(p->n + 1, sizeof(*g->next));
+	g->first = xcalloc(p->n + 1, sizeof(*g->first));
+	for (size_t i = 0; i < p->n; i++) {
+		unsigned long long h;
+		size_t k;
+
+		split_path(p->files[i].path, &g->dir[i], &g->base[i]);
+		h = content_hash(g->dir[i], strlen(g->dir[i]));
+		h += h == 0;
+		for (k = h & (cap - 1); key[k] != 0; k = (k + 1) & (cap - 1))
+			if (key[k] == h &&
+			    strcmp(g->dir[last[k]], g->dir[i]) == 0)
+				break;
+		g->next[i] = p->n;
+		g->first[i] = key[k] == 0;
+		if (!g->first[i])
+			g->next[last[k]] = i;
+		key[k] = h;
+		last[k] = i;
+	}
+	free(key);
+	free(last);
+}
+
+static void
+bydir_free(const struct plan *p, struct bydir *g)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free(g->dir[i]);
+	free(g->dir);
+	free(g->base);
+	free(g->next);
+	free(g->first);
+}
+
+/* update_manifest records the files of the plan that live in the
+ * directory of file i0 (the first there). With
  * keep, the hashes recorded before stay too: written before the files
  * are replaced, the manifest then vouches for the old content and the new,
  * so an interrupted run leaves every file recognisably mailconf's. */
 static bool
-update_manifest(const struct plan *p, const char *dir, bool keep,
-                struct diag *d)
+update_manifest(const struct plan *p, const struct bydir *g, size_t i0,
+                bool keep, struct diag *d)
 {
+	const char *dir = g->dir[i0];
 	char *path = xasprintf("%s/%s", dir, MANIFEST_NAME);
 	struct buf old = BUF_INIT, out = BUF_INIT;
 	bool exists, ok;
@@ -333,33 +393,23 @@ update_manifest(const struct plan *p, const char *dir, bool keep,
 		pos += n + 1;
 		if (line[0] == '#' || sp == NULL)
 			continue;
-		for (size_t i = 0; i < p->n; i++) {
-			const char *base;
-			char *fdir;
+		for (size_t i = i0; i < p->n; i = g->next[i]) {
+			const char *base = g->base[i];
 
-			split_path(p->files[i].path, &fdir, &base);
-			mine |= strcmp(fdir, dir) == 0 &&
-			        strlen(base) == (size_t)(line + n - sp - 1) &&
+			mine |= strlen(base) == (size_t)(line + n - sp - 1) &&
 			        memcmp(base, sp + 1, strlen(base)) == 0;
-			free(fdir);
 		}
 		if (!mine || keep) {
 			buf_add(&out, line, n);
 			buf_putc(&out, '\n');
 		}
 	}
-	for (size_t i = 0; ok && i < p->n; i++) {
+	for (size_t i = i0; ok && i < p->n; i = g->next[i]) {
 		const struct outfile *f = &p->files[i];
-		const char *base;
-		char *fdir;
 
-		split_path(f->path, &fdir, &base);
-		if (strcmp(fdir, dir) == 0)
-			buf_printf(
-			    &out, "fnv1a64:%016llx %s\n",
-			    content_hash(buf_cstr(&f->data), f->data.len),
-			    base);
-		free(fdir);
+		buf_printf(&out, "fnv1a64:%016llx %s\n",
+		           content_hash(buf_cstr(&f->data), f->data.len),
+		           g->base[i]);
 	}
 	/* 0600: the hashes of rc files that hold a password would let
 	 * anyone who can read the directory test guesses. */
@@ -382,24 +432,14 @@ static bool
 update_manifests(const struct plan *p, bool keep, struct diag *d)
 {
 	bool ok = true;
+	struct bydir g;
 
-	for (size_t i = 0; ok && i < p->n; i++) {
-		const char *base;
-		char *dir;
-		bool seen = false;
-
-		split_path(p->files[i].path, &dir, &base);
-		for (size_t j = 0; j < i && !seen; j++) {
-			char *other;
-
-			split_path(p->files[j].path, &other, &base);
-			seen = strcmp(other, dir) == 0;
-			free(other);
-		}
-		if (!seen)
-			ok = mkdirs(dir, d) && update_manifest(p, dir, keep, d);
-		free(dir);
-	}
+	bydir_build(p, &g);
+	for (size_t i = 0; ok && i < p->n; i++)
+		if (g.first[i])
+			ok = mkdirs(g.dir[i], d) &&
+			     update_manifest(p, &g, i, keep, d);
+	bydir_free(p, &g);
 	return ok;
 }
 

@@ -34,6 +34,8 @@ struct map {
 	size_t cap, n;
 };
 
+static bool linked(const struct site *s, const char *path);
+
 static unsigned long long
 key_of(const char *s)
 {
@@ -443,7 +445,7 @@ site_open(const struct site_opts *o, struct site_stats *st, struct diag *d)
 	}
 	/* Two runs on one tree would undo each other's removals. */
 	lock = xasprintf("%s/%s", o->out, LOCK);
-	s->lock = open(lock, O_RDWR | O_CREAT, 0644);
+	s->lock = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW, 0644);
 	if (s->lock < 0 || flock(s->lock, LOCK_EX | LOCK_NB) != 0) {
 		diag_error(d, NULL, "site: %s: %s", lock,
 		           s->lock < 0
@@ -496,11 +498,32 @@ drop_others(struct site *s, const char *domain, const struct site_file *files,
 	prune_dirs(s, domain);
 }
 
+/* planted reports a domain directory that is a symbolic link: written
+ * through, it would put files outside the tree. */
+static bool
+planted(struct site *s, const char *domain)
+{
+	char *dir = xasprintf("%s/domains/%s", s->o->out, domain);
+	struct stat st;
+	bool link = lstat(dir, &st) == 0 && S_ISLNK(st.st_mode);
+
+	if (link) {
+		diag_error(
+		    s->d, NULL,
+		    "site: %s is a symbolic link; mailconf does not write "
+		    "through it",
+		    dir);
+		s->failed = true;
+	}
+	free(dir);
+	return link;
+}
+
 void
 site_domain(struct site *s, const char *domain, const struct site_file *files,
             size_t nfiles)
 {
-	unsigned long long k = key_of(domain), h = content_hash("", 0), was;
+	unsigned long long k = key_of(domain), h = content_hash("", 0), was = 0;
 	struct buf line = BUF_INIT;
 	bool had;
 
@@ -522,6 +545,8 @@ site_domain(struct site *s, const char *domain, const struct site_file *files,
 	 * domain costs no system call (--verify reads its files anyway). */
 	if (!s->o->verify && had && was == h)
 		s->st->unchanged += (long)nfiles;
+	else if (nfiles > 0 && planted(s, domain))
+		; /* reported: nothing is written through the link */
 	else if (nfiles == 0 || (had && was == 0) ||
 	         journal(s, domain, "0000000000000000")) {
 		for (size_t i = 0; i < nfiles; i++) {
@@ -586,15 +611,46 @@ prune_dirs(struct site *s, const char *domain)
 		char *p = xasprintf("%s/domains/%s/%s", s->o->out, domain,
 		                    domain_dirs[i]);
 
-		rmdir(p);
+		if (!linked(s, p))
+			rmdir(p);
 		free(p);
 	}
+}
+
+/* linked says whether a component of path below the tree's root is a
+ * symbolic link: one planted in the tree (or named by a planted manifest
+ * line) must not lead a removal, or a write, outside it. */
+static bool
+linked(const struct site *s, const char *path)
+{
+	size_t root = strlen(s->o->out);
+	char *p = xstrdup(path);
+	bool link = false;
+	struct stat st;
+
+	for (char *c = p + root + 1; !link && *c != '\0'; c++) {
+		if (*c != '/')
+			continue;
+		*c = '\0';
+		link = lstat(p, &st) == 0 && S_ISLNK(st.st_mode);
+		*c = '/';
+	}
+	free(p);
+	return link;
 }
 
 static void
 unlink_ours(struct site *s, const char *path, bool *any)
 {
-	char *tmp = tmp_name(path);
+	char *tmp;
+
+	if (linked(s, path)) {
+		diag_warn(s->d, NULL,
+		          "site: %s lies behind a symbolic link; not removed",
+		          path);
+		return;
+	}
+	tmp = tmp_name(path);
 
 	if (unlink(path) == 0)
 		*any = true;
