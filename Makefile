@@ -154,7 +154,7 @@ asan:
 FUZZ_TIME ?= 60
 # make check runs each harness briefly, from its corpus and regressions.
 CHECK_FUZZ_TIME ?= 20
-FUZZERS   := spec template import escape
+FUZZERS   := spec template import escape csv
 FUZZ_SAN  := -fsanitize=fuzzer-no-link,address,undefined \
              -fno-sanitize-recover=all -fno-omit-frame-pointer
 
