@@ -668,6 +668,21 @@ finish(struct diag *d, int rc)
 	return rc;
 }
 
+/* preset_quietly loads preset name for a listing or a lookup: its
+ * problems are for `mailconf check`, so NULL says only that it has some. */
+static struct model *
+preset_quietly(const struct opts *o, const char *name)
+{
+	struct diag quiet = DIAG_INIT;
+	char *path = xasprintf("%s/%s.ini", o->presets_dir, name);
+	struct source *src = spec_load(path, NULL, o->presets_dir, &quiet);
+	struct model *m = src != NULL ? model_build(src, &quiet) : NULL;
+
+	diag_free(&quiet);
+	free(path);
+	return m;
+}
+
 /* preset_for_email finds the preset serving the domain of email: its
  * name (owned), or NULL. */
 static char *
@@ -678,18 +693,12 @@ preset_for_email(const struct opts *o, const char *email)
 	char *found = NULL;
 
 	for (size_t i = 0; domain != NULL && names[i] != NULL && !found; i++) {
-		struct diag quiet = DIAG_INIT;
-		char *path = xasprintf("%s/%s.ini", o->presets_dir, names[i]);
-		struct source *src =
-		    spec_load(path, NULL, o->presets_dir, &quiet);
-		struct model *m = src != NULL ? model_build(src, &quiet) : NULL;
+		struct model *m = preset_quietly(o, names[i]);
 
 		for (size_t k = 0; m != NULL && k < m->ndomains && !found; k++)
 			if (strcasecmp(m->domains[k], domain + 1) == 0)
 				found = xstrdup(names[i]);
 		model_free(m);
-		diag_free(&quiet);
-		free(path);
 	}
 	spec_free_names(names);
 	return found;
@@ -1080,9 +1089,10 @@ cmd_site(const struct opts *o)
 		site_stream_close(nmap_s);
 		site_stream_close(amap_s);
 	}
-	if (!site_close(s) || d.errors > 0)
-		rc = d.errors > 0 ? 0 : EXIT_USAGE;
-	else if (!o->quiet)
+	/* A failed write is a system error (2); input errors give 1. */
+	if (!site_close(s))
+		rc = EXIT_USAGE;
+	else if (d.errors == 0 && !o->quiet)
 		say("mailconf: site: %ld domains; %ld written, %ld "
 		    "unchanged, %ld removed\n",
 		    st.domains, st.written, st.unchanged, st.removed);
@@ -1324,11 +1334,7 @@ cmd_list(const struct opts *o)
 		       t->per_user ? " [--email]" : "");
 	printf("presets (%s):\n", o->presets_dir);
 	for (size_t i = 0; names[i] != NULL; i++) {
-		struct diag quiet = DIAG_INIT;
-		char *path = xasprintf("%s/%s.ini", o->presets_dir, names[i]);
-		struct source *src =
-		    spec_load(path, NULL, o->presets_dir, &quiet);
-		struct model *m = src != NULL ? model_build(src, &quiet) : NULL;
+		struct model *m = preset_quietly(o, names[i]);
 
 		if (m != NULL) {
 			printf("  %-18s %s:", names[i], m->name);
@@ -1338,11 +1344,10 @@ cmd_list(const struct opts *o)
 				printf(" (+%zu more)", m->ndomains - 5);
 			printf("\n");
 		} else
-			printf("  %-18s (has errors: mailconf check %s)\n",
-			       names[i], path);
+			printf(
+			    "  %-18s (has errors: mailconf check %s/%s.ini)\n",
+			    names[i], o->presets_dir, names[i]);
 		model_free(m);
-		diag_free(&quiet);
-		free(path);
 	}
 	spec_free_names(names);
 	return fflush(stdout) == 0 ? 0 : EXIT_USAGE;
