@@ -437,9 +437,7 @@ lang_of(struct imp *im, const xmlNode *n)
 static bool
 url_ok(const char *u)
 {
-	return (strncmp(u, "https://", 8) == 0 ||
-	        strncmp(u, "http://", 7) == 0) &&
-	       strpbrk(u, " \"<>\\^`{|}") == NULL;
+	return model_url_error(u) == NULL;
 }
 
 static void
@@ -527,6 +525,7 @@ import_oauth2(struct imp *im, const xmlNode *oa)
 	                                      {"scope", "scope"},
 	                                      {"authURL", "auth_url"},
 	                                      {"tokenURL", "token_url"}};
+	bool bad = false;
 
 	for (size_t i = 0; i < 4; i++)
 		if (child(oa, keys[i][0]) == NULL) {
@@ -534,6 +533,27 @@ import_oauth2(struct imp *im, const xmlNode *oa)
 			      keys[i][0]);
 			return;
 		}
+	/* The spec requires all four, so one unusable value drops the
+	 * section rather than leave a spec that does not load. */
+	for (size_t i = 0; i < 4; i++) {
+		const xmlNode *c = child(oa, keys[i][0]);
+		char *v = prose(c);
+		const char *why = NULL;
+
+		if (v[0] == '\0')
+			why = " is empty";
+		else if (i == 0 && model_domain_error(v) != NULL)
+			why = " is not a domain name";
+		else if (i >= 2)
+			why = model_url_error(v);
+		if (why != NULL)
+			iwarn(im, c, "<%s> \"%s\"%s; <oAuth2> dropped",
+			      keys[i][0], v, why);
+		free(v);
+		bad |= why != NULL;
+	}
+	if (bad)
+		return;
 	buf_puts(&im->ini, "[oauth2]\n");
 	for (size_t i = 0; i < 4; i++) {
 		char *v = prose(child(oa, keys[i][0]));

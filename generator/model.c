@@ -358,36 +358,17 @@ find_word(const char *const *words, const char *w)
 static bool
 check_url(struct builder *b, const struct entry *e)
 {
-	const char *v = e->value;
-	const char *host;
+	const char *why = model_url_error(e->value);
 
-	if (strncmp(v, "https://", 8) == 0)
-		host = v + 8;
-	else if (strncmp(v, "http://", 7) == 0)
-		host = v + 7;
-	else {
-		berr(b, e,
-		     "\"%s\" is not a URL: it must start with https:// (or "
-		     "http://)",
-		     v);
+	if (why != NULL) {
+		berr(b, e, "\"%s\"%s", e->value, why);
 		return false;
 	}
-	if (strpbrk(v, " \"<>\\^`{|}") != NULL) {
-		berr(b, e,
-		     "\"%s\": spaces and the characters \" < > \\ ^ ` { | } "
-		     "must be percent-encoded in a URL",
-		     v);
-		return false;
-	}
-	if (*host == '\0' || *host == '/') {
-		berr(b, e, "\"%s\" has no host name", v);
-		return false;
-	}
-	if (host == v + 7)
+	if (strncmp(e->value, "http://", 7) == 0)
 		bwarn(b, e,
 		      "\"%s\" is plain http; clients and users should be sent "
 		      "to https",
-		      v);
+		      e->value);
 	return true;
 }
 
@@ -1171,4 +1152,25 @@ const char *
 model_domain_error(const char *domain)
 {
 	return check_domain(domain, false);
+}
+
+const char *
+model_url_error(const char *url)
+{
+	const char *host;
+
+	if (strncmp(url, "https://", 8) == 0)
+		host = url + 8;
+	else if (strncmp(url, "http://", 7) == 0)
+		host = url + 7;
+	else
+		return " is not a URL: it must start with https:// (or "
+		       "http://)";
+	if (strpbrk(url, " \"<>\\^`{|}") != NULL)
+		return ": spaces and the characters \" < > \\ ^ ` { | } must "
+		       "be "
+		       "percent-encoded in a URL";
+	if (*host == '\0' || *host == '/')
+		return " has no host name";
+	return NULL;
 }

@@ -123,6 +123,9 @@ const char *model_host_error(const char *host);
 bool model_username_ok(const char *username);
 /* model_domain_error says why domain is not a literal domain name. */
 const char *model_domain_error(const char *domain);
+/* model_url_error says, as the words that follow the quoted URL, why url
+ * is not an http(s) URL a spec accepts, or NULL when it is. */
+const char *model_url_error(const char *url);
 void model_free(struct model *m);
 void source_free(struct source *src);
 
