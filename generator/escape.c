@@ -13,6 +13,18 @@ check(const char *s, size_t n)
 	(void)s;
 }
 
+/* run returns how many characters from s[i] on are none of special:
+ * escapers copy such runs whole. */
+static size_t
+run(const char *s, size_t i, size_t n, const char *special)
+{
+	size_t k = i;
+
+	while (k < n && strchr(special, s[k]) == NULL)
+		k++;
+	return k - i;
+}
+
 void
 escape_xml(struct buf *out, const char *s, size_t n, enum vkind kind)
 {
@@ -20,6 +32,12 @@ escape_xml(struct buf *out, const char *s, size_t n, enum vkind kind)
 	/* XML 1.0 cannot carry C0 controls even as &#1;. */
 	check(s, n);
 	for (size_t i = 0; i < n; i++) {
+		size_t k = run(s, i, n, "&<>\"'");
+
+		buf_add(out, s + i, k);
+		i += k;
+		if (i == n)
+			break;
 		switch (s[i]) {
 		case '&':
 			buf_puts(out, "&amp;");
@@ -33,26 +51,37 @@ escape_xml(struct buf *out, const char *s, size_t n, enum vkind kind)
 		case '"':
 			buf_puts(out, "&quot;");
 			break;
-		case '\'':
-			buf_puts(out, "&apos;");
-			break;
 		default:
-			buf_putc(out, s[i]);
+			buf_puts(out, "&apos;");
 		}
 	}
 }
 
-/* quoted writes "s" with each character of special preceded by esc. */
+/* backslashed writes s with a backslash before each character of
+ * special. */
+static void
+backslashed(struct buf *out, const char *s, size_t n, const char *special)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t k = run(s, i, n, special);
+
+		buf_add(out, s + i, k);
+		i += k;
+		if (i == n)
+			break;
+		buf_putc(out, '\\');
+		buf_putc(out, s[i]);
+	}
+}
+
+/* quoted writes "s" with each character of special preceded by a
+ * backslash. */
 static void
 quoted(struct buf *out, const char *s, size_t n, const char *special)
 {
 	check(s, n);
 	buf_putc(out, '"');
-	for (size_t i = 0; i < n; i++) {
-		if (strchr(special, s[i]) != NULL)
-			buf_putc(out, '\\');
-		buf_putc(out, s[i]);
-	}
+	backslashed(out, s, n, special);
 	buf_putc(out, '"');
 }
 
@@ -85,12 +114,13 @@ escape_fetchmail(struct buf *out, const char *s, size_t n, enum vkind kind)
 	check(s, n);
 	buf_putc(out, '"');
 	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '"')
-			buf_puts(out, "\\x22");
-		else if (s[i] == '\\')
-			buf_puts(out, "\\\\");
-		else
-			buf_putc(out, s[i]);
+		size_t k = run(s, i, n, "\"\\");
+
+		buf_add(out, s + i, k);
+		i += k;
+		if (i == n)
+			break;
+		buf_puts(out, s[i] == '"' ? "\\x22" : "\\\\");
 	}
 	buf_putc(out, '"');
 }
@@ -121,11 +151,7 @@ escape_markdown(struct buf *out, const char *s, size_t n, enum vkind kind)
 {
 	(void)kind;
 	check(s, n);
-	for (size_t i = 0; i < n; i++) {
-		if (strchr("\\`*_[]<>#|!~&()", s[i]) != NULL)
-			buf_putc(out, '\\');
-		buf_putc(out, s[i]);
-	}
+	backslashed(out, s, n, "\\`*_[]<>#|!~&()");
 }
 
 void

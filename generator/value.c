@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The value tree the view builds and templates read. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,19 +17,62 @@ field_index(const struct field *schema, const char *name)
 	return -1;
 }
 
+/* Every value starts as this empty text, shared: most stay empty, and a
+ * view for each of 10,000 people should not allocate them one by one. */
+static char empty[1];
+
+static void
+set_owned(struct value *v, char *s)
+{
+	if (v->text != empty)
+		free(v->text);
+	v->text = s;
+}
+
+/* lookup is field_index for the setters, which name fields with string
+ * literals: it remembers where each (schema, name) pair of addresses was
+ * found. A view sets some 350 values per person, so a linear search each
+ * time was most of the cost of a view. */
+static int
+lookup(const struct field *schema, const char *name)
+{
+	static struct {
+		const struct field *schema;
+		const char *name;
+		int i;
+	} memo[1024];
+	size_t h = (size_t)((((uintptr_t)name ^ (uintptr_t)schema << 7) *
+	                     0x9e3779b97f4a7c15u) >>
+	                    54);
+	int i;
+
+	if (memo[h].schema == schema && memo[h].name == name)
+		return memo[h].i;
+	i = field_index(schema, name);
+	if (i >= 0) {
+		memo[h].schema = schema;
+		memo[h].name = name;
+		memo[h].i = i;
+	}
+	return i;
+}
+
 struct object *
 object_new(const struct field *schema)
 {
-	struct object *o = xcalloc(1, sizeof(*o));
 	size_t n = 0;
+	struct object *o;
 
 	while (schema[n].name != NULL)
 		n++;
+	/* One allocation for the object and its values. */
+	o = xcalloc(1, sizeof(*o) + n * sizeof(*o->vals));
 	o->schema = schema;
-	o->vals = xcalloc(n, sizeof(*o->vals));
+	o->refs = 1;
+	o->vals = (struct value *)(o + 1);
 	for (size_t i = 0; i < n; i++) {
 		o->vals[i].kind = schema[i].kind;
-		o->vals[i].text = xstrdup("");
+		o->vals[i].text = empty;
 	}
 	return o;
 }
@@ -36,12 +80,12 @@ object_new(const struct field *schema)
 void
 object_free(struct object *o)
 {
-	if (o == NULL)
+	if (o == NULL || --o->refs > 0)
 		return;
 	for (size_t i = 0; o->schema[i].name != NULL; i++) {
 		struct value *v = &o->vals[i];
 
-		free(v->text);
+		set_owned(v, NULL);
 		for (size_t j = 0; j < v->n; j++) {
 			if (v->objs != NULL)
 				object_free(v->objs[j]);
@@ -51,14 +95,13 @@ object_free(struct object *o)
 		free(v->objs);
 		free(v->texts);
 	}
-	free(o->vals);
 	free(o);
 }
 
 static struct value *
 slot(struct object *o, const char *name, enum vkind kind)
 {
-	int i = field_index(o->schema, name);
+	int i = lookup(o->schema, name);
 
 	if (i < 0 || o->schema[i].kind != kind) {
 		fprintf(stderr, "mailconf: internal error: view sets %s\n",
@@ -73,8 +116,7 @@ object_set_text(struct object *o, const char *name, const char *s)
 {
 	struct value *v = slot(o, name, VALUE_TEXT);
 
-	free(v->text);
-	v->text = xstrdup(s != NULL ? s : "");
+	set_owned(v, s != NULL && s[0] != '\0' ? xstrdup(s) : empty);
 }
 
 void
@@ -82,8 +124,7 @@ object_set_number(struct object *o, const char *name, long n)
 {
 	struct value *v = slot(o, name, VALUE_NUMBER);
 
-	free(v->text);
-	v->text = xasprintf("%ld", n);
+	set_owned(v, xasprintf("%ld", n));
 }
 
 void
@@ -96,7 +137,7 @@ struct object *
 object_add_item(struct object *o, const char *name)
 {
 	struct value *v = slot(o, name, VALUE_LIST);
-	int i = field_index(o->schema, name);
+	int i = lookup(o->schema, name);
 	struct object *item;
 
 	if (o->schema[i].fields == NULL)
@@ -108,10 +149,23 @@ object_add_item(struct object *o, const char *name)
 }
 
 void
+object_add_shared(struct object *o, const char *name, struct object *item)
+{
+	struct value *v = slot(o, name, VALUE_LIST);
+	int i = lookup(o->schema, name);
+
+	if (o->schema[i].fields != item->schema)
+		abort();
+	item->refs++;
+	v->objs = xreallocarray(v->objs, v->n + 1, sizeof(*v->objs));
+	v->objs[v->n++] = item;
+}
+
+void
 object_add_text(struct object *o, const char *name, const char *s)
 {
 	struct value *v = slot(o, name, VALUE_LIST);
-	int i = field_index(o->schema, name);
+	int i = lookup(o->schema, name);
 
 	if (o->schema[i].fields != NULL)
 		abort();
@@ -122,7 +176,7 @@ object_add_text(struct object *o, const char *name, const char *s)
 const struct value *
 object_get(const struct object *o, const char *name)
 {
-	int i = field_index(o->schema, name);
+	int i = lookup(o->schema, name);
 
 	return i < 0 ? NULL : &o->vals[i];
 }

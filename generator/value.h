@@ -35,6 +35,8 @@ struct value {
 
 struct object {
 	const struct field *schema;
+	int refs;           /* lists that hold it (a view shares a server's
+	                       object between the lists that name it) */
 	struct value *vals; /* one per schema field, owned */
 };
 
@@ -46,13 +48,19 @@ int field_index(const struct field *schema, const char *name);
 struct object *object_new(const struct field *schema);
 void object_free(struct object *o);
 /* Setters abort on a name the schema lacks or a kind mismatch: that is a
- * programming error, caught by the view's unit tests. s is copied. */
+ * programming error, caught by the view's unit tests. s is copied. A name
+ * must be a string literal (or other static string): setters remember
+ * where each name was found by its address. */
 void object_set_text(struct object *o, const char *name, const char *s);
 void object_set_number(struct object *o, const char *name, long n);
 void object_set_flag(struct object *o, const char *name, bool on);
 /* object_add_item appends a new object item to a list of objects and
  * returns it (owned by o). */
 struct object *object_add_item(struct object *o, const char *name);
+/* object_add_shared appends item, an object made for another list of
+ * the same kind, to a list of objects: both hold it, and it is freed with
+ * the last. */
+void object_add_shared(struct object *o, const char *name, struct object *item);
 /* object_add_text appends a text item to a list of text. */
 void object_add_text(struct object *o, const char *name, const char *s);
 /* object_clear_list empties a list of text, for a view reused with other

@@ -554,11 +554,17 @@ pick_server(const struct model *m, bool incoming, bool known, bool ssl,
 	return first;
 }
 
+/* add_one adds server s to list. built holds each server's object as
+ * the incoming and outgoing lists have it, for these options: the same
+ * server for the same person is the same object, shared. */
 static void
 add_one(struct object *root, const char *list, const struct model *m,
-        const struct server *s, const struct view_opts *o)
+        const struct server *s, const struct view_opts *o,
+        struct object *const *built)
 {
-	if (s != NULL)
+	if (s != NULL && built != NULL)
+		object_add_shared(root, list, built[s - m->servers]);
+	else if (s != NULL)
 		fill_server(
 		    object_add_item(root, list), m, s,
 		    s == first_server(m, server_is_incoming(s), -1, false), o);
@@ -722,6 +728,7 @@ view_build(const struct model *m, const struct view_opts *o)
 	const char *lang = o->lang != NULL ? o->lang : "en";
 	const struct server *fetch;
 	bool first_in = true, first_out = true, oauth = false;
+	struct object **built = xcalloc(m->nservers + 1, sizeof(*built));
 	char *url;
 
 	object_set_text(root, "id", m->id);
@@ -733,10 +740,9 @@ view_build(const struct model *m, const struct view_opts *o)
 		const struct server *s = &m->servers[i];
 		bool *first = server_is_incoming(s) ? &first_in : &first_out;
 
-		fill_server(object_add_item(root, server_is_incoming(s)
-		                                      ? "incoming"
-		                                      : "outgoing"),
-		            m, s, *first, o);
+		built[i] = object_add_item(
+		    root, server_is_incoming(s) ? "incoming" : "outgoing");
+		fill_server(built[i], m, s, *first, o);
 		*first = false;
 		if (shows_placeholder(s, o))
 			object_set_flag(root, "shows_placeholders", true);
@@ -755,7 +761,7 @@ view_build(const struct model *m, const struct view_opts *o)
 		    root, offers[s->proto][s->security != SECURITY_SSL], true);
 	}
 	add_one(root, "imap_primary", m,
-	        first_server(m, true, PROTO_IMAP, false), o);
+	        first_server(m, true, PROTO_IMAP, false), o, built);
 	fetch = first_fetchable(m, o->incoming == NULL ? -1
 	                           : strcmp(o->incoming, "pop3") == 0
 	                               ? (int)PROTO_POP3
@@ -766,18 +772,20 @@ view_build(const struct model *m, const struct view_opts *o)
 		struct view_opts no_token = *o;
 
 		no_token.token_cmd = NULL;
-		add_one(root, "fetch", m, fetch, &no_token);
+		add_one(root, "fetch", m, fetch, &no_token,
+		        o->token_cmd == NULL ? built : NULL);
 	}
 	add_one(root, "preferred_incoming", m, first_server(m, true, -1, true),
-	        o);
+	        o, built);
 	add_one(root, "preferred_outgoing", m, first_server(m, false, -1, true),
-	        o);
+	        o, built);
 	add_one(root, "known_incoming", m, pick_server(m, true, true, false, o),
-	        o);
+	        o, built);
 	add_one(root, "known_outgoing", m,
-	        pick_server(m, false, true, false, o), o);
+	        pick_server(m, false, true, false, o), o, built);
 	add_one(root, "ssl_incoming", m, pick_server(m, true, false, true, o),
-	        o);
+	        o, built);
+	free(built);
 	if (m->doc_url != NULL) {
 		struct object *doc = object_add_item(root, "documentation");
 		const char *dl = pick_lang(m->doc, m->ndoc, lang);
