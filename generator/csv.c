@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The users file: RFC 4180 CSV with a header row, read with line numbers. */
+/* The users file: RFC 4180 CSV with a header row, streamed row by row with
+ * line numbers. */
+#define _DEFAULT_SOURCE /* getc_unlocked */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -14,89 +16,98 @@
 /* A users file for a whole company is still far below this. */
 #define MAX_CSV (64 * 1024 * 1024)
 
-struct reader {
+struct csv_private {
+	FILE *f;
 	const char *path;
-	const char *p, *end;
-	int line;
 	struct diag *d;
+	int c;    /* the character under the cursor, not yet taken; EOF */
+	long pos; /* its offset in the file */
+	int line;
+	long first; /* where the first row starts */
+	struct buf field, row;
+	char **fields; /* the last row's, pointing into row */
+	size_t nfields, cap;
 };
 
-static char *
-slurp(const char *path, size_t *len, struct diag *d)
+static void
+advance(struct csv_private *r)
 {
-	struct buf b = BUF_INIT;
-	int rc = buf_read_file(&b, path, MAX_CSV);
-
-	if (rc < 0)
-		diag_error(d, NULL, "cannot open %s: %s", path,
-		           strerror(errno));
-	else if (rc > 0) {
-		struct loc at = {path, 0, NULL, NULL};
-
-		diag_error(d, &at, "larger than %d MiB", MAX_CSV >> 20);
-	}
-	if (rc != 0) {
-		buf_free(&b);
-		return NULL;
-	}
-	*len = b.len;
-	return b.data != NULL ? b.data : xstrdup("");
+	r->c = getc_unlocked(r->f);
+	r->pos++;
 }
 
-/* field reads one field; returns false at a syntax error (reported). */
+/* next_is says whether the character after the cursor is ch. */
 static bool
-field(struct reader *r, struct buf *out, bool *more, bool *eol)
+next_is(struct csv_private *r, int ch)
 {
+	int n = getc_unlocked(r->f);
+
+	if (n != EOF)
+		ungetc(n, r->f);
+	return n == ch;
+}
+
+static void
+skip_line(struct csv_private *r)
+{
+	while (r->c != EOF && r->c != '\n')
+		advance(r);
+}
+
+/* field reads one field into r->field; returns false at a syntax error
+ * (reported). */
+static bool
+field(struct csv_private *r, bool *more)
+{
+	struct buf *out = &r->field;
+
 	buf_reset(out);
-	*more = *eol = false;
-	if (r->p < r->end && *r->p == '"') {
+	*more = false;
+	if (r->c == '"') {
 		int start = r->line;
 
-		for (r->p++;; r->p++) {
-			if (r->p >= r->end) {
+		for (advance(r);; advance(r)) {
+			if (r->c == EOF) {
 				struct loc at = {r->path, start, NULL, NULL};
 
 				diag_error(r->d, &at,
 				           "a quoted field is never closed");
 				return false;
 			}
-			if (*r->p == '"' && r->p + 1 < r->end && r->p[1] == '"')
-				buf_putc(out, *r->p++);
-			else if (*r->p == '"')
+			if (r->c == '"' && next_is(r, '"'))
+				advance(r);
+			else if (r->c == '"')
 				break;
-			else {
-				r->line += *r->p == '\n';
-				buf_putc(out, *r->p);
-			}
+			else
+				r->line += r->c == '\n';
+			buf_putc(out, (char)r->c);
 		}
-		r->p++;
-		if (r->p < r->end && *r->p != ',' && *r->p != '\n' &&
-		    *r->p != '\r') {
+		advance(r);
+		if (r->c != EOF && r->c != ',' && r->c != '\n' &&
+		    r->c != '\r') {
 			struct loc at = {r->path, r->line, NULL, NULL};
 
 			diag_error(r->d, &at,
 			           "text after a closing quote; double a quote "
 			           "inside a quoted field (\"\")");
-			while (r->p < r->end && *r->p != '\n')
-				r->p++;
+			skip_line(r);
 			return false;
 		}
 	} else {
-		while (
-		    r->p < r->end && *r->p != ',' && *r->p != '\n' &&
-		    !(*r->p == '\r' && r->p + 1 < r->end && r->p[1] == '\n')) {
-			if (*r->p == '"') {
+		while (r->c != EOF && r->c != ',' && r->c != '\n' &&
+		       !(r->c == '\r' && next_is(r, '\n'))) {
+			if (r->c == '"') {
 				struct loc at = {r->path, r->line, NULL, NULL};
 
 				diag_error(r->d, &at,
 				           "a quote inside an unquoted field; "
 				           "quote the whole field and double "
 				           "the quote (\"\")");
-				while (r->p < r->end && *r->p != '\n')
-					r->p++;
+				skip_line(r);
 				return false;
 			}
-			buf_putc(out, *r->p++);
+			buf_putc(out, (char)r->c);
+			advance(r);
 		}
 		/* Blanks around an unquoted field are layout. */
 		while (out->len > 0 && (out->data[out->len - 1] == ' ' ||
@@ -112,56 +123,54 @@ field(struct reader *r, struct buf *out, bool *more, bool *eol)
 			}
 		}
 	}
-	if (r->p < r->end && *r->p == ',') {
-		r->p++;
+	if (r->c == ',') {
+		advance(r);
 		*more = true;
 	} else {
-		if (r->p < r->end && *r->p == '\r')
-			r->p++;
-		if (r->p < r->end && *r->p == '\n')
-			r->p++;
-		*eol = true;
+		if (r->c == '\r')
+			advance(r);
+		if (r->c == '\n')
+			advance(r);
 	}
 	return true;
 }
 
-/* record reads one row into a NULL-terminated owned array; *bad when it
- * had a syntax error. NULL at the end of the file. */
-static char **
-record(struct reader *r, size_t *n, bool *bad)
+/* record reads one row into r->fields; *bad when it had a syntax error.
+ * False at the end of the file. The fields live in r->row, NUL after
+ * each, so a row costs no allocation once the buffers have grown. */
+static bool
+record(struct csv_private *r, bool *bad)
 {
-	struct buf f = BUF_INIT;
-	char **v = NULL;
-	bool more = true, eol = false;
+	bool more = true;
+	size_t at = 0;
 
-	*n = 0;
+	r->nfields = 0;
 	*bad = false;
-	if (r->p >= r->end)
-		return NULL;
+	buf_reset(&r->row);
+	if (r->c == EOF)
+		return false;
 	while (more) {
-		if (!field(r, &f, &more, &eol)) {
+		if (!field(r, &more)) {
 			*bad = true;
-			if (r->p < r->end && *r->p == '\n')
-				r->p++;
+			if (r->c == '\n')
+				advance(r);
 			break;
 		}
-		v = xreallocarray(v, *n + 2, sizeof(*v));
-		v[(*n)++] = xstrdup(buf_cstr(&f));
-		v[*n] = NULL;
+		buf_add(&r->row, buf_cstr(&r->field), r->field.len);
+		buf_putc(&r->row, '\0');
+		r->nfields++;
 	}
 	r->line++;
-	buf_free(&f);
-	if (v == NULL)
-		v = xcalloc(1, sizeof(*v));
-	return v;
-}
-
-static void
-free_record(char **v)
-{
-	for (size_t i = 0; v != NULL && v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
+	if (r->nfields + 1 > r->cap) {
+		r->cap = 2 * (r->nfields + 1);
+		r->fields = xreallocarray(r->fields, r->cap, sizeof(char *));
+	}
+	for (size_t i = 0; i < r->nfields; i++) {
+		r->fields[i] = r->row.data + at;
+		at += strlen(r->fields[i]) + 1;
+	}
+	r->fields[r->nfields] = NULL;
+	return true;
 }
 
 int
@@ -174,15 +183,16 @@ csv_column(const struct csv *c, const char *name)
 }
 
 static bool
-values_ok(struct reader *r, const struct csv *c, char **v, int line)
+values_ok(struct csv_private *r, const struct csv *c, int line)
 {
 	bool ok = true;
 
-	for (size_t i = 0; v[i] != NULL; i++) {
-		const char *ctl = first_control(v[i]);
+	for (size_t i = 0; i < r->nfields; i++) {
+		const char *v = r->fields[i];
+		const char *ctl = first_control(v);
 		struct loc at = {r->path, line, NULL, NULL};
 
-		if (utf8_check(v[i], strlen(v[i])) != (size_t)-1) {
+		if (utf8_check(v, strlen(v)) != (size_t)-1) {
 			diag_error(r->d, &at, "column %zu (%s): invalid UTF-8",
 			           i + 1, i < c->ncols ? c->header[i] : "?");
 			ok = false;
@@ -198,109 +208,194 @@ values_ok(struct reader *r, const struct csv *c, char **v, int line)
 	return ok;
 }
 
-struct csv *
-csv_read(const char *path, struct diag *d)
+/* prescan refuses, before any row is read, a file a users file cannot be:
+ * too large, or holding a NUL (a NUL would end a field's C string early,
+ * silently; a UTF-16 file is full of them). */
+static bool
+prescan(FILE *f, const char *path, struct diag *d)
 {
-	size_t len, n;
-	char *text = slurp(path, &len, d);
-	struct reader r = {.path = path, .line = 1, .d = d};
+	char chunk[65536];
+	size_t n;
+	long total = 0;
+	int line = 1;
+
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		const char *z = memchr(chunk, '\0', n);
+
+		for (const char *q = chunk; q < (z != NULL ? z : chunk + n);
+		     q++)
+			line += *q == '\n';
+		if (z != NULL) {
+			struct loc at = {path, line, NULL, NULL};
+
+			diag_error(d, &at, "NUL byte (U+0000) not allowed");
+			return false;
+		}
+		total += (long)n;
+		if (total > MAX_CSV) {
+			struct loc at = {path, 0, NULL, NULL};
+
+			diag_error(d, &at, "larger than %d MiB", MAX_CSV >> 20);
+			return false;
+		}
+	}
+	if (ferror(f)) {
+		diag_error(d, NULL, "cannot read %s: %s", path,
+		           strerror(errno));
+		return false;
+	}
+	rewind(f);
+	return true;
+}
+
+static void
+seek_to(struct csv_private *r, long offset, int line)
+{
+	if (fseek(r->f, offset, SEEK_SET) != 0)
+		r->c = EOF;
+	else {
+		r->pos = offset - 1;
+		advance(r);
+	}
+	r->line = line;
+}
+
+struct csv *
+csv_open(const char *path, struct diag *d)
+{
+	FILE *f = fopen(path, "r");
+	struct csv_private *r;
 	struct csv *c;
 	bool bad;
-	char **v;
 
-	if (text == NULL)
-		return NULL;
-	r.p = text;
-	r.end = text + len;
-	/* A NUL would end a field's C string early, silently. */
-	if (memchr(text, '\0', len) != NULL) {
-		const char *z = memchr(text, '\0', len);
-		struct loc at = {path, 1, NULL, NULL};
-
-		for (const char *q = text; q < z; q++)
-			at.line += *q == '\n';
-		diag_error(d, &at, "NUL byte (U+0000) not allowed");
-		free(text);
+	if (f == NULL) {
+		diag_error(d, NULL, "cannot open %s: %s", path,
+		           strerror(errno));
 		return NULL;
 	}
-	/* Spreadsheets write a byte order mark; it is not part of "email". */
-	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
-		r.p += 3;
+	if (!prescan(f, path, d)) {
+		fclose(f);
+		return NULL;
+	}
 	c = xcalloc(1, sizeof(*c));
-	v = record(&r, &n, &bad);
-	if (v == NULL || bad || n == 0 || (n == 1 && v[0][0] == '\0')) {
+	r = c->p = xcalloc(1, sizeof(*r));
+	r->f = f;
+	r->path = path;
+	r->d = d;
+	seek_to(r, 0, 1);
+	/* Spreadsheets write a byte order mark; it is not part of "email". */
+	if (r->c == 0xef && next_is(r, 0xbb)) {
+		advance(r);
+		if (next_is(r, 0xbf)) {
+			advance(r);
+			advance(r);
+		} else
+			seek_to(r, 0, 1);
+	}
+	if (!record(r, &bad) || bad || r->nfields == 0 ||
+	    (r->nfields == 1 && r->fields[0][0] == '\0')) {
 		struct loc at = {path, 1, NULL, NULL};
 
 		if (!bad)
 			diag_error(d, &at,
 			           "no header row; the first line names the "
 			           "columns, e.g. email,name,login");
-		free_record(v);
-		free(text);
-		csv_free(c);
+		csv_close(c);
 		return NULL;
 	}
-	for (size_t i = 0; i < n; i++)
-		for (char *p = v[i]; *p != '\0'; p++)
+	c->ncols = r->nfields;
+	c->header = xcalloc(c->ncols + 1, sizeof(*c->header));
+	for (size_t i = 0; i < c->ncols; i++) {
+		c->header[i] = xstrdup(r->fields[i]);
+		for (char *p = c->header[i]; *p != '\0'; p++)
 			*p = (char)tolower((unsigned char)*p);
-	c->header = v;
-	c->ncols = n;
-	for (size_t i = 0; i < n; i++)
+	}
+	for (size_t i = 0; i < c->ncols; i++)
 		for (size_t k = 0; k < i; k++)
-			if (strcmp(v[i], v[k]) == 0) {
+			if (strcmp(c->header[i], c->header[k]) == 0) {
 				struct loc at = {path, 1, NULL, NULL};
 
 				diag_error(
 				    d, &at,
 				    "column %zu: duplicate column \"%s\"; "
 				    "it is also column %zu",
-				    i + 1, v[i], k + 1);
-				free(text);
-				csv_free(c);
+				    i + 1, c->header[i], k + 1);
+				csv_close(c);
 				return NULL;
 			}
-	for (;;) {
-		int line = r.line;
-
-		v = record(&r, &n, &bad);
-		if (v == NULL)
-			break;
-		if (bad || (n == 1 && v[0][0] == '\0')) {
-			free_record(
-			    v); /* a syntax error (reported), or blank */
-			continue;
-		}
-		if (n != c->ncols) {
-			struct loc at = {path, line, NULL, NULL};
-
-			diag_error(d, &at,
-			           "%zu fields, but the header names %zu "
-			           "columns",
-			           n, c->ncols);
-			free_record(v);
-			continue;
-		}
-		if (!values_ok(&r, c, v, line)) {
-			free_record(v);
-			continue;
-		}
-		c->rows =
-		    xreallocarray(c->rows, c->nrows + 1, sizeof(*c->rows));
-		c->rows[c->nrows].line = line;
-		c->rows[c->nrows++].fields = v;
-	}
-	free(text);
+	r->first = r->pos;
 	return c;
 }
 
-void
-csv_free(struct csv *c)
+bool
+csv_next(struct csv *c, struct csv_row *row)
 {
+	struct csv_private *r = c->p;
+
+	for (;;) {
+		int line = r->line;
+		long offset = r->pos;
+		bool bad;
+
+		if (!record(r, &bad))
+			return false;
+		if (bad || (r->nfields == 1 && r->fields[0][0] == '\0'))
+			continue; /* a syntax error (reported), or blank */
+		if (r->nfields != c->ncols) {
+			struct loc at = {r->path, line, NULL, NULL};
+
+			diag_error(r->d, &at,
+			           "%zu fields, but the header names %zu "
+			           "columns",
+			           r->nfields, c->ncols);
+			continue;
+		}
+		if (!values_ok(r, c, line))
+			continue;
+		row->line = line;
+		row->offset = offset;
+		row->fields = r->fields;
+		return true;
+	}
+}
+
+void
+csv_rewind(struct csv *c, struct diag *d)
+{
+	c->p->d = d;
+	seek_to(c->p, c->p->first, 2);
+}
+
+bool
+csv_seek(struct csv *c, long offset, int line, struct csv_row *row)
+{
+	struct csv_private *r = c->p;
+	struct diag *keep = r->d, quiet = DIAG_INIT;
+	bool ok;
+
+	r->d = &quiet;
+	seek_to(r, offset, line);
+	ok = csv_next(c, row) && row->offset == offset;
+	r->d = keep;
+	diag_free(&quiet);
+	return ok;
+}
+
+void
+csv_close(struct csv *c)
+{
+	struct csv_private *r;
+
 	if (c == NULL)
 		return;
-	free_record(c->header);
-	for (size_t i = 0; i < c->nrows; i++)
-		free_record(c->rows[i].fields);
-	free(c->rows);
+	r = c->p;
+	for (size_t i = 0; c->header != NULL && i < c->ncols; i++)
+		free(c->header[i]);
+	free(c->header);
+	free(r->fields);
+	buf_free(&r->field);
+	buf_free(&r->row);
+	fclose(r->f);
+	free(r);
 	free(c);
 }

@@ -16,7 +16,6 @@
 #include <strings.h>
 
 #include "buf.h"
-#include "csv.h"
 #include "diag.h"
 #include "diff.h"
 #include "escape.h"
@@ -28,6 +27,7 @@
 #include "target.h"
 #include "text.h"
 #include "template.h"
+#include "users.h"
 #include "view.h"
 #include "xalloc.h"
 #include "xml_check.h"
@@ -402,15 +402,33 @@ load_model(const struct opts *o, const char *spec, char *const *known,
 	return m;
 }
 
+static bool
+to_stdout(const struct opts *o)
+{
+	return o->out_file != NULL && strcmp(o->out_file, "-") == 0;
+}
+
+/* How much of the work render does: a team is checked whole before a
+ * file is written (R_SKETCH), then rendered again and written (R_FINAL). */
+enum rmode {
+	R_FULL,   /* render, check and finish every target */
+	R_SKETCH, /* only what a check reads: a target with no check and no
+	             finisher is rendered only to compare with a file that
+	             is already there */
+	R_FINAL,  /* the R_SKETCH run was clean: skip the checks it made and
+	             the warnings it gave */
+};
+
 /* render renders every wanted target of m for one person into the plan:
  * template and escaper into a buffer, the format's check, its finisher.
  * Files go to -o FILE, into dir, or (install) to dir/t->install. */
 static void
 render(const struct opts *o, const struct model *m, const struct tset *tmpls,
        const struct view_opts *user, const char *dir, bool install,
-       struct plan *plan, struct diag *d)
+       enum rmode mode, struct plan *plan, struct diag *d)
 {
 	struct object *view = view_build(m, user);
+	struct buf path = BUF_INIT;
 
 	for (size_t i = 0; targets[i].name != NULL; i++) {
 		const struct target *t = &targets[i];
@@ -419,13 +437,15 @@ render(const struct opts *o, const struct model *m, const struct tset *tmpls,
 		    tmpls[i].by_lang[strstr(t->template, "%s") != NULL
 		                         ? lang_index(user->lang)
 		                         : 0];
-		char *path;
+		struct stat st;
 
 		if (tp == NULL)
 			continue;
 		if (t->needs != NULL && object_get(view, t->needs)->n == 0) {
 			/* Asked for by name it is an error; among "all", a
 			 * format this provider cannot have is left out. */
+			if (mode == R_FINAL)
+				continue;
 			if (o->targets != NULL)
 				diag_error(d, NULL, "%s: %s", t->name,
 				           t->needs_why);
@@ -434,193 +454,32 @@ render(const struct opts *o, const struct model *m, const struct tset *tmpls,
 				          t->name, t->needs_why);
 			continue;
 		}
+		buf_reset(&path);
+		if (o->out_file != NULL)
+			buf_puts(&path, o->out_file);
+		else {
+			buf_puts(&path, dir);
+			buf_putc(&path, '/');
+			buf_puts(&path, install ? t->install : t->output);
+		}
+		if (mode == R_SKETCH && t->check == NULL && t->finish == NULL &&
+		    (o->out_file == NULL || !to_stdout(o)) &&
+		    lstat(buf_cstr(&path), &st) != 0 && errno == ENOENT) {
+			plan_add_unrendered(plan, buf_cstr(&path), t->mode);
+			continue;
+		}
 		tmpl_render(tp, view, t->escape, &b);
-		if ((t->check != NULL &&
+		if ((t->check != NULL && mode != R_FINAL &&
 		     !t->check(t->name, b.data, b.len, d)) ||
 		    (t->finish != NULL &&
 		     !t->finish(t->name, &b, &o->finish, d))) {
 			buf_free(&b);
 			continue;
 		}
-		if (o->out_file != NULL)
-			path = xstrdup(o->out_file);
-		else
-			path = xasprintf("%s/%s", dir,
-			                 install ? t->install : t->output);
-		plan_add(plan, path, &b, t->mode);
-		free(path);
+		plan_add(plan, buf_cstr(&path), &b, t->mode);
 	}
+	buf_free(&path);
 	object_free(view);
-}
-
-/* A person the files are for, and the directory that holds theirs. */
-struct person {
-	struct view_opts user;
-	char *dir; /* owned */
-};
-
-/* The columns a users file may have, and the option each overrides. */
-static const struct {
-	const char *column;
-	const char *option;
-	size_t offset;
-} user_columns[] = {
-#define COL(c, opt, member)                                                    \
-	{                                                                      \
-		c, opt, offsetof(struct view_opts, member)                     \
-	}
-    COL("email", "--email", email),
-    COL("name", "--name", real_name),
-    COL("login", "--login", login),
-    COL("lang", "--lang", lang),
-    COL("maildir", "--maildir", maildir),
-    COL("pass_cmd", "--pass-cmd", pass_cmd),
-    COL("token_cmd", "--token-cmd", token_cmd),
-    COL("ca_file", "--ca-file", ca_file),
-    COL("mda", "--mda", mda),
-    COL("smtp_host", "--smtp-host", smtp_host),
-    COL("incoming", "--incoming", incoming),
-#undef COL
-};
-
-#define NCOLUMNS (sizeof(user_columns) / sizeof(user_columns[0]))
-
-static const struct csv *label_csv;
-
-/* csv_label names an option as the users file's column: "column 2 (name)". */
-static const char *
-csv_label(const char *option)
-{
-	static char label[96];
-
-	for (size_t i = 0; i < NCOLUMNS; i++)
-		if (strcmp(user_columns[i].option, option) == 0) {
-			int col = csv_column(label_csv, user_columns[i].column);
-
-			/* An option the file has no column for came from
-			 * the command line. */
-			if (col < 0)
-				return option;
-			snprintf(label, sizeof(label), "column %d (%s)",
-			         col + 1, user_columns[i].column);
-			return label;
-		}
-	return option;
-}
-
-static void
-free_people(struct person *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i].dir);
-	free(v);
-}
-
-/* people returns whom the files are for: the person of the command line,
- * or one per good row of --users, the row's fields over the command
- * line's options. Bad rows are reported and left out. */
-static struct person *
-people(const struct opts *o, struct csv **csvp, size_t *n, struct diag *d)
-{
-	struct person *v;
-	struct csv *c;
-	int email, unknown = 0;
-
-	*n = 0;
-	*csvp = NULL;
-	if (o->users == NULL) {
-		v = xcalloc(1, sizeof(*v));
-		v->user = o->user;
-		v->dir = xstrdup(o->out_dir != NULL ? o->out_dir : ".");
-		*n = 1;
-		return v;
-	}
-	c = csv_read(o->users, d);
-	if (c == NULL)
-		return NULL;
-	*csvp = c;
-	label_csv = c;
-	for (size_t k = 0; k < c->ncols; k++) {
-		const char *names[NCOLUMNS + 1];
-		bool known = false;
-
-		for (size_t i = 0; i < NCOLUMNS; i++) {
-			names[i] = user_columns[i].column;
-			known |= strcmp(c->header[k], names[i]) == 0;
-		}
-		names[NCOLUMNS] = NULL;
-		if (!known) {
-			struct loc at = {o->users, 1, NULL, NULL};
-
-			unknown++;
-			const char *near = closest(c->header[k], names);
-
-			diag_error(d, &at,
-			           "column %zu: unknown column \"%s\"%s%s%s",
-			           k + 1, c->header[k],
-			           near != NULL ? "; did you mean \"" : "",
-			           near != NULL ? near : "",
-			           near != NULL ? "\"?" : "");
-		}
-	}
-	/* A misspelt column would silently not override anything. */
-	if (unknown > 0)
-		return NULL;
-	email = csv_column(c, "email");
-	if (email < 0) {
-		struct loc at = {o->users, 1, NULL, NULL};
-
-		diag_error(d, &at, "no \"email\" column");
-		return NULL;
-	}
-	v = xcalloc(c->nrows + 1, sizeof(*v));
-	for (size_t r = 0; r < c->nrows; r++) {
-		const struct csv_row *row = &c->rows[r];
-		struct loc at = {o->users, row->line, NULL, NULL};
-		struct view_opts u = o->user;
-		bool dup = false;
-
-		for (size_t i = 0; i < NCOLUMNS; i++) {
-			int col = csv_column(c, user_columns[i].column);
-
-			if (col >= 0 && row->fields[col][0] != '\0')
-				*(const char **)((char *)&u +
-				                 user_columns[i].offset) =
-				    row->fields[col];
-		}
-		/* A row's delivery replaces the command line's, whichever
-		 * way each says it. */
-		{
-			int mda = csv_column(c, "mda"),
-			    host = csv_column(c, "smtp_host");
-
-			if (mda >= 0 && row->fields[mda][0] != '\0' &&
-			    (host < 0 || row->fields[host][0] == '\0'))
-				u.smtp_host = NULL;
-			if (host >= 0 && row->fields[host][0] != '\0' &&
-			    (mda < 0 || row->fields[mda][0] == '\0'))
-				u.mda = NULL;
-		}
-		if (row->fields[email][0] == '\0') {
-			diag_error(d, &at, "column %d (email): empty",
-			           email + 1);
-			continue;
-		}
-		if (!view_opts_check(&u, &at, csv_label, d))
-			continue;
-		for (size_t k = 0; k < *n; k++)
-			dup |= strcasecmp(v[k].user.email, u.email) == 0;
-		if (dup) {
-			diag_error(d, &at,
-			           "column %d (email): %s is listed twice",
-			           email + 1, u.email);
-			continue;
-		}
-		v[*n].user = u;
-		v[*n].dir = xasprintf("%s/%s", o->out_dir, u.email);
-		(*n)++;
-	}
-	return v;
 }
 
 /* skipped lists the per-user targets left out for want of --email. */
@@ -704,15 +563,85 @@ preset_for_email(const struct opts *o, const char *email)
 	return found;
 }
 
+/* A run over the people files are for: the command line's person, or the
+ * good rows of --users, one at a time, so that memory does not grow with
+ * the team. */
+struct people {
+	struct users *users; /* NULL: just the command line's person */
+	struct person one;
+	bool given; /* the command line's person was given */
+};
+
+static bool
+people_open(const struct opts *o, struct people *v, struct diag *d)
+{
+	memset(v, 0, sizeof(*v));
+	v->one.user = o->user;
+	v->one.dir = o->out_dir != NULL ? o->out_dir : ".";
+	if (o->users == NULL)
+		return true;
+	v->users = users_open(o->users, &o->user, o->out_dir, d);
+	return v->users != NULL;
+}
+
+static bool
+people_next(struct people *v, struct person *p)
+{
+	if (v->users != NULL)
+		return users_next(v->users, p);
+	*p = v->one;
+	return !v->given && (v->given = true);
+}
+
+static void
+people_rewind(struct people *v, struct diag *d)
+{
+	v->given = false;
+	if (v->users != NULL)
+		users_rewind(v->users, d);
+}
+
+/* emit renders one person's files (how much: mode) and checks them,
+ * reporting to d; with write, the files that passed are written, and a
+ * failed write is reported to wd. */
+static bool
+emit(const struct opts *o, const struct model *m, const struct tset *tmpls,
+     const struct person *p, enum rmode mode, bool write, struct diag *d,
+     struct diag *wd, int *written, int *unchanged)
+{
+	struct plan plan = PLAN_INIT;
+	int before = d->errors;
+	bool ok = true;
+
+	plan.root = o->out_dir;
+	render(o, m, tmpls, &p->user, p->dir, false, mode, &plan, d);
+	if (mode != R_FINAL && !to_stdout(o) &&
+	    (o->out_dir != NULL || o->out_file != NULL))
+		plan_check(&plan, o->force, d);
+	if (write && d->errors == before) {
+		if (to_stdout(o)) {
+			const struct buf *b = &plan.files[0].data;
+
+			if (fwrite(buf_cstr(b), 1, b->len, stdout) != b->len ||
+			    fflush(stdout) != 0) {
+				diag_error(wd, NULL,
+				           "cannot write to standard output");
+				ok = false;
+			}
+		} else
+			ok = plan_write(&plan, wd, written, unchanged);
+	}
+	plan_free(&plan);
+	return ok;
+}
+
 static int
 cmd_generate_or_check(const struct opts *o, bool generate)
 {
 	struct diag d = DIAG_INIT;
 	struct tset *tmpls;
-	struct plan plan = PLAN_INIT;
 	char **known;
 	size_t nwanted = 0;
-	bool rows_failed = false;
 	int rc = check_targets(o);
 
 	if (rc != 0)
@@ -740,7 +669,6 @@ cmd_generate_or_check(const struct opts *o, bool generate)
 	}
 	d.strict = o->strict;
 	d.no_notes = generate;
-	plan.root = o->out_dir;
 	tmpls = load_templates(o, &d, &nwanted);
 	if (o->out_file != NULL && nwanted != 1) {
 		rc = usage("-o writes one target: choose it with --target");
@@ -754,54 +682,53 @@ cmd_generate_or_check(const struct opts *o, bool generate)
 	for (size_t i = 0; i < (o->nspecs > 0 ? o->nspecs : 1); i++) {
 		struct model *m = load_model(
 		    o, o->nspecs > 0 ? o->specs[i] : NULL, known, &d);
-		int spec_errors = d.errors;
-		size_t n = 0;
-		struct csv *csv = NULL;
-		struct person *who =
-		    m != NULL && d.errors == 0 ? people(o, &csv, &n, &d) : NULL;
+		struct people v;
+		struct person p;
 
+		if (m == NULL || d.errors > 0 || !people_open(o, &v, &d)) {
+			model_free(m);
+			continue;
+		}
+		while (people_next(&v, &p))
+			emit(o, m, tmpls, &p, R_SKETCH, false, &d, &d, NULL,
+			     NULL);
 		/* Bad rows stop everything, unless --keep-going: then the
 		 * good rows are written and the status still says 1. */
-		if (who != NULL && (d.errors == spec_errors || o->keep_going))
-			for (size_t k = 0; k < n; k++)
-				render(o, m, tmpls, &who[k].user, who[k].dir,
-				       false, &plan, &d);
-		if (who != NULL && d.errors > spec_errors && o->keep_going)
-			rows_failed = true;
-		free_people(who, n);
-		csv_free(csv);
+		if (generate && (d.errors == 0 || o->keep_going)) {
+			struct diag again = DIAG_INIT;
+			bool clean = d.errors == 0;
+			int written = 0, unchanged = 0;
+
+			/* After faults, the second pass meets them again, and
+			 * they were reported: it checks each person anew, into
+			 * a diag of its own, to leave out the faulty ones. */
+			again.no_notes = true;
+			people_rewind(&v, clean ? &d : &again);
+			while (rc == 0 && people_next(&v, &p))
+				if (!emit(o, m, tmpls, &p,
+				          clean ? R_FINAL : R_FULL, true,
+				          clean ? &d : &again, &d, &written,
+				          &unchanged))
+					rc = EXIT_USAGE;
+			diag_free(&again);
+			if (rc == 0 && !o->quiet && !to_stdout(o)) {
+				char *left = skipped(o);
+
+				say("mailconf: %d written, %d unchanged%s%s\n",
+				    written, unchanged,
+				    *left != '\0'
+				        ? "; not written without --email: "
+				        : "",
+				    left);
+				free(left);
+			}
+		}
+		users_close(v.users);
 		model_free(m);
 	}
 	spec_free_names(known);
-	if (!generate || (d.errors > 0 && !rows_failed))
-		goto out;
-	if (o->out_file != NULL && strcmp(o->out_file, "-") == 0) {
-		const struct buf *b = &plan.files[0].data;
-
-		if (fwrite(buf_cstr(b), 1, b->len, stdout) != b->len ||
-		    fflush(stdout) != 0) {
-			diag_error(&d, NULL, "cannot write to standard output");
-			rc = EXIT_USAGE;
-		}
-	} else if (plan_check(&plan, o->force, &d)) {
-		int written = 0, unchanged = 0;
-
-		if (!plan_write(&plan, &d, &written, &unchanged))
-			rc = EXIT_USAGE;
-		else if (!o->quiet) {
-			char *left = skipped(o);
-
-			say("mailconf: %d written, %d unchanged%s%s%s\n",
-			    written, unchanged,
-			    *left != '\0' ? "; not written without --email: "
-			                  : "",
-			    left, "");
-			free(left);
-		}
-	}
 out:
 	free_templates(tmpls);
-	plan_free(&plan);
 	return finish(&d, rc);
 }
 
@@ -1179,7 +1106,7 @@ cmd_install(const struct opts *o)
 	spec_free_names(known);
 	if (m == NULL || d.errors > 0)
 		goto out;
-	render(o, m, tmpls, &o->user, home, true, &plan, &d);
+	render(o, m, tmpls, &o->user, home, true, R_FULL, &plan, &d);
 	if (wanted(o, target_find("mbsync")))
 		maildir = maildir_path(m, &o->user, home);
 	if (d.errors > 0)
@@ -1203,6 +1130,7 @@ cmd_install(const struct opts *o)
 		goto out;
 	}
 	plan.backup = true;
+	plan.durable = true;
 	plan.root = home;
 	d.no_notes = false;
 	if (plan_check(&plan, o->force, &d)) {

@@ -35,8 +35,19 @@ plan_add(struct plan *p, const char *path, struct buf *data, unsigned mode)
 	p->files[p->n].path = xstrdup(path);
 	p->files[p->n].data = *data;
 	p->files[p->n].mode = mode;
+	p->files[p->n].theirs = false;
+	p->files[p->n].unrendered = false;
 	p->n++;
 	*data = (struct buf)BUF_INIT;
+}
+
+void
+plan_add_unrendered(struct plan *p, const char *path, unsigned mode)
+{
+	struct buf none = BUF_INIT;
+
+	plan_add(p, path, &none, mode);
+	p->files[p->n - 1].unrendered = true;
 }
 
 void
@@ -188,7 +199,7 @@ plan_check(const struct plan *p, bool force, struct diag *d)
 			ok = false;
 		}
 		if (exists && !force &&
-		    !(old.len == f->data.len &&
+		    !(!f->unrendered && old.len == f->data.len &&
 		      memcmp(buf_cstr(&old), buf_cstr(&f->data), old.len) ==
 		          0) &&
 		    !manifest_has(dir, base,
@@ -250,7 +261,7 @@ mkdirs_mode(const char *dir, unsigned mode, struct diag *d)
  * directory, flushed, then renamed over it. */
 static bool
 write_atomic(const char *path, const char *data, size_t len, unsigned mode,
-             struct diag *d)
+             bool durable, struct diag *d)
 {
 	const char *base;
 	char *dir, *tmp;
@@ -277,7 +288,9 @@ write_atomic(const char *path, const char *data, size_t len, unsigned mode,
 		}
 		done += (size_t)n;
 	}
-	if (fchmod(fd, mode) != 0 || fsync(fd) != 0) {
+	/* mkstemp made it 0600. */
+	if ((mode != 0600 && fchmod(fd, mode) != 0) ||
+	    (durable && fsync(fd) != 0)) {
 		diag_error(d, NULL, "cannot write %s: %s", tmp,
 		           strerror(errno));
 		goto fail;
@@ -371,15 +384,16 @@ bydir_free(const struct plan *p, struct bydir *g)
  * so an interrupted run leaves every file recognisably mailconf's. */
 static bool
 update_manifest(const struct plan *p, const struct bydir *g, size_t i0,
-                bool keep, struct diag *d)
+                bool keep, bool fresh, struct diag *d)
 {
 	const char *dir = g->dir[i0];
 	char *path = xasprintf("%s/%s", dir, MANIFEST_NAME);
 	struct buf old = BUF_INIT, out = BUF_INIT;
-	bool exists, ok;
+	bool exists = false, ok = true;
 	size_t pos = 0;
 
-	ok = read_all(path, &old, &exists, d);
+	if (!fresh)
+		ok = read_all(path, &old, &exists, d);
 	buf_puts(&out, "# mailconf: files written here and a hash of their "
 	               "content; mailconf only replaces these\n");
 	/* Keep what earlier runs recorded for files this run did not touch. */
@@ -415,7 +429,7 @@ update_manifest(const struct plan *p, const struct bydir *g, size_t i0,
 	 * anyone who can read the directory test guesses. */
 	if (ok && !(exists && old.len == out.len &&
 	            memcmp(old.data, out.data, out.len) == 0))
-		ok = write_atomic(path, out.data, out.len, 0600, d);
+		ok = write_atomic(path, out.data, out.len, 0600, p->durable, d);
 	else if (ok && exists && chmod(path, 0600) != 0) {
 		diag_error(d, NULL, "cannot chmod %s: %s", path,
 		           strerror(errno));
@@ -424,22 +438,6 @@ update_manifest(const struct plan *p, const struct bydir *g, size_t i0,
 	buf_free(&old);
 	buf_free(&out);
 	free(path);
-	return ok;
-}
-
-/* for_each_dir calls update_manifest once for each directory of p. */
-static bool
-update_manifests(const struct plan *p, bool keep, struct diag *d)
-{
-	bool ok = true;
-	struct bydir g;
-
-	bydir_build(p, &g);
-	for (size_t i = 0; ok && i < p->n; i++)
-		if (g.first[i])
-			ok = mkdirs(g.dir[i], d) &&
-			     update_manifest(p, &g, i, keep, d);
-	bydir_free(p, &g);
 	return ok;
 }
 
@@ -510,77 +508,92 @@ stale(const char *name, const char *base)
 	       strlen(name + 1 + n + 10) == 6;
 }
 
-/* in_dir says whether path names a file directly inside dir. */
-static bool
-in_dir(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-
-	return strncmp(path, dir, n) == 0 && path[n] == '/' &&
-	       strchr(path + n + 1, '/') == NULL;
-}
-
-static const char *
-base_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	return slash != NULL ? slash + 1 : path;
-}
-
-/* sweep removes what killed runs left behind next to the plan's files:
- * their temporary files, and nothing else. Each directory is read once
- * for the run of files in it. */
+/* sweep removes what killed runs left in the directory of file i0 (the
+ * first there): their temporary files for the plan's files there, and
+ * nothing else. */
 static void
-sweep(const struct plan *p)
+sweep(const struct plan *p, const struct bydir *g, size_t i0)
 {
-	size_t i = 0;
+	DIR *dp = opendir(g->dir[i0]);
+	struct dirent *de;
 
-	while (i < p->n) {
-		const char *base;
-		char *dir;
-		size_t end = i + 1;
-		DIR *dp;
-		struct dirent *de;
+	while (dp != NULL && (de = readdir(dp)) != NULL) {
+		bool ours = stale(de->d_name, MANIFEST_NAME);
 
-		split_path(p->files[i].path, &dir, &base);
-		while (end < p->n && in_dir(p->files[end].path, dir))
-			end++;
-		dp = opendir(dir);
-		while (dp != NULL && (de = readdir(dp)) != NULL) {
-			bool ours = stale(de->d_name, MANIFEST_NAME);
+		for (size_t i = i0; i < p->n && !ours; i = g->next[i])
+			ours = stale(de->d_name, g->base[i]);
+		if (ours) {
+			char *path = xasprintf("%s/%s", g->dir[i0], de->d_name);
 
-			for (size_t k = i; k < end && !ours; k++)
-				ours = stale(de->d_name,
-				             base_of(p->files[k].path));
-			if (ours) {
-				char *path =
-				    xasprintf("%s/%s", dir, de->d_name);
-
-				unlink(path);
-				free(path);
-			}
+			unlink(path);
+			free(path);
 		}
-		if (dp != NULL)
-			closedir(dp);
-		free(dir);
-		i = end;
 	}
+	if (dp != NULL)
+		closedir(dp);
 }
 
-bool
-plan_write(const struct plan *p, struct diag *d, int *written, int *unchanged)
+/* make_dir creates dir and its missing parents; *fresh says whether dir
+ * itself is new, hence empty: nothing there to compare, sweep or keep. */
+static bool
+make_dir(const char *dir, bool *fresh, struct diag *d)
 {
-	bool *theirs = xcalloc(p->n + 1, sizeof(*theirs));
-	bool ok = true;
+	*fresh = mkdir(dir, 0755) == 0;
+	if (*fresh || errno == EEXIST)
+		return true;
+	if (errno != ENOENT) {
+		diag_error(d, NULL, "cannot create directory %s: %s", dir,
+		           strerror(errno));
+		return false;
+	}
+	{
+		char *parent = xstrdup(dir);
+		char *slash = strrchr(parent, '/');
+		bool ok = true;
 
-	/* Whose each file is must be known before the manifest learns the
-	 * new content. */
-	for (size_t i = 0; p->backup && i < p->n; i++)
-		theirs[i] = foreign(&p->files[i], d);
-	sweep(p);
-	ok = update_manifests(p, true, d);
-	for (size_t i = 0; ok && i < p->n; i++) {
+		if (slash != NULL && slash != parent) {
+			*slash = '\0';
+			ok = mkdirs(parent, d);
+		}
+		free(parent);
+		if (!ok)
+			return false;
+	}
+	*fresh = mkdir(dir, 0755) == 0;
+	if (!*fresh && errno != EEXIST) {
+		diag_error(d, NULL, "cannot create directory %s: %s", dir,
+		           strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+/* write_dir writes the plan's files in the directory of file i0. The
+ * manifest is written first, vouching for the old content and the new,
+ * so that a run killed half-way leaves every file recognisably
+ * mailconf's; then the files; then the manifest without the old. */
+static bool
+write_dir(const struct plan *p, const struct bydir *g, size_t i0, int *written,
+          int *unchanged, struct diag *d)
+{
+	bool fresh, ok;
+
+	if (!make_dir(g->dir[i0], &fresh, d))
+		return false;
+	if (fresh) {
+		ok = update_manifest(p, g, i0, false, true, d);
+		for (size_t i = i0; ok && i < p->n; i = g->next[i]) {
+			const struct outfile *f = &p->files[i];
+
+			ok = write_atomic(f->path, buf_cstr(&f->data),
+			                  f->data.len, f->mode, p->durable, d);
+			*written += ok;
+		}
+		return ok;
+	}
+	sweep(p, g, i0);
+	ok = update_manifest(p, g, i0, true, false, d);
+	for (size_t i = i0; ok && i < p->n; i = g->next[i]) {
 		const struct outfile *f = &p->files[i];
 		struct buf old = BUF_INIT;
 		bool exists;
@@ -597,15 +610,35 @@ plan_write(const struct plan *p, struct diag *d, int *written, int *unchanged)
 			}
 			(*unchanged)++;
 		} else if (ok) {
-			ok = (!theirs[i] || backup(f->path, d)) &&
+			/* Whose the file is was decided before the manifest
+			 * learnt the new content. */
+			ok = (!p->files[i].theirs || backup(f->path, d)) &&
 			     write_atomic(f->path, buf_cstr(&f->data),
-			                  f->data.len, f->mode, d);
+			                  f->data.len, f->mode, p->durable, d);
 			*written += ok;
 		}
 		buf_free(&old);
 	}
-	free(theirs);
-	return ok && update_manifests(p, false, d);
+	return ok && update_manifest(p, g, i0, false, false, d);
+}
+
+bool
+plan_write(struct plan *p, struct diag *d, int *written, int *unchanged)
+{
+	struct bydir g;
+	bool ok = true;
+
+	for (size_t i = 0; i < p->n; i++)
+		if (p->files[i].unrendered)
+			abort(); /* a plan only for plan_check */
+	for (size_t i = 0; p->backup && i < p->n; i++)
+		p->files[i].theirs = foreign(&p->files[i], d);
+	bydir_build(p, &g);
+	for (size_t i = 0; ok && i < p->n; i++)
+		if (g.first[i])
+			ok = write_dir(p, &g, i, written, unchanged, d);
+	bydir_free(p, &g);
+	return ok;
 }
 
 void

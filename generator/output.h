@@ -18,6 +18,8 @@ struct outfile {
 	char *path;
 	struct buf data;
 	unsigned mode;
+	bool theirs; /* plan_write: the file there is the user's (backed up) */
+	bool unrendered; /* only checked for, not to be written: no data */
 };
 
 struct plan {
@@ -26,17 +28,24 @@ struct plan {
 	const char *root; /* the directory the user named (may be a link) */
 	bool backup;      /* keep a file replaced with --force as NAME.mailconf-
 	                     backup-TIME (a note says so) */
+	bool durable;     /* fsync each file before its rename: a power cut
+	                     then cannot leave an empty file in a home
+	                     directory; a killed process never can */
 };
 
 #define PLAN_INIT                                                              \
 	{                                                                      \
-		NULL, 0, NULL, false                                           \
+		NULL, 0, NULL, false, false                                    \
 	}
 
 /* plan_add queues path with data (the plan takes over data's memory and
  * leaves *data empty) and permission bits mode. */
 void plan_add(struct plan *p, const char *path, struct buf *data,
               unsigned mode);
+/* plan_add_unrendered queues a file whose content is not known: a plan
+ * for plan_check alone, where nothing is at path yet. Should a file be
+ * there after all, plan_check treats it as different. */
+void plan_add_unrendered(struct plan *p, const char *path, unsigned mode);
 /* plan_check reports, for every queued file, an existing file at its path
  * that mailconf did not write or that was edited since, unless force.
  * Returns false when any was found. */
@@ -45,8 +54,7 @@ bool plan_check(const struct plan *p, bool force, struct diag *d);
  * directory, then rename), skipping files whose content is unchanged, and
  * records them in each directory's manifest. Creates missing directories.
  * Returns false on a system error, reported to d. */
-bool plan_write(const struct plan *p, struct diag *d, int *written,
-                int *unchanged);
+bool plan_write(struct plan *p, struct diag *d, int *written, int *unchanged);
 void plan_free(struct plan *p);
 /* plan_diff appends to out a unified diff of what plan_write would change
  * (a missing file diffs against /dev/null; a mode change is noted). */

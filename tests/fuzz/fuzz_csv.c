@@ -20,27 +20,43 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	char path[64];
 	struct diag d = DIAG_INIT;
 	struct csv *c;
+	struct csv_row row;
 
 	if (fd < 0 || write(fd, data, size) != (ssize_t)size)
 		abort();
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	c = csv_read(path, &d);
+	c = csv_open(path, &d);
 	/* The reader's promise: a kept row holds exactly ncols fields of
-	 * valid UTF-8 without control characters, at a line >= 2. */
-	for (size_t r = 0; c != NULL && r < c->nrows; r++) {
-		if (c->rows[r].line < 2)
-			abort();
-		for (size_t i = 0; i < c->ncols; i++) {
-			const char *f = c->rows[r].fields[i];
+	 * valid UTF-8 without control characters, at a line >= 2; read
+	 * again, at its offset, it is the same row. */
+	for (int pass = 0; c != NULL && pass < 2; pass++) {
+		int last = 1;
 
-			if (f == NULL || first_control(f) != NULL ||
-			    utf8_check(f, strlen(f)) != (size_t)-1)
+		csv_rewind(c, &d);
+		while (csv_next(c, &row)) {
+			if (row.line <= last)
 				abort();
+			last = row.line;
+			for (size_t i = 0; i < c->ncols; i++) {
+				const char *f = row.fields[i];
+
+				if (f == NULL || first_control(f) != NULL ||
+				    utf8_check(f, strlen(f)) != (size_t)-1)
+					abort();
+			}
+			if (row.fields[c->ncols] != NULL)
+				abort();
+			if (pass == 1) {
+				struct csv_row again;
+
+				if (!csv_seek(c, row.offset, row.line,
+				              &again) ||
+				    again.line != row.line)
+					abort();
+			}
 		}
-		if (c->rows[r].fields[c->ncols] != NULL)
-			abort();
 	}
-	csv_free(c);
+	csv_close(c);
 	diag_free(&d);
 	close(fd);
 	return 0;
