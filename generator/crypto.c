@@ -24,25 +24,34 @@ static const unsigned char namespace[16] = {0x6d, 0x61, 0x69, 0x6c, 0x63, 0x6f,
 char *
 crypto_uuid5(const char *name)
 {
+	/* Fetched once: a view computes two UUIDs for every person. */
+	static EVP_MD *sha1;
+	static EVP_MD_CTX *ctx;
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	char *out = xcalloc(37, 1), *o = out;
 
-	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) != 1 ||
+	if (sha1 == NULL) {
+		sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
+		ctx = EVP_MD_CTX_new();
+	}
+	if (sha1 == NULL || ctx == NULL ||
+	    EVP_DigestInit_ex(ctx, sha1, NULL) != 1 ||
 	    EVP_DigestUpdate(ctx, namespace, sizeof(namespace)) != 1 ||
 	    EVP_DigestUpdate(ctx, name, strlen(name)) != 1 ||
 	    EVP_DigestFinal_ex(ctx, md, &n) != 1 || n < 16) {
 		fputs("mailconf: SHA-1 is not available\n", stderr);
 		abort();
 	}
-	EVP_MD_CTX_free(ctx);
 	md[6] = (unsigned char)((md[6] & 0x0f) | 0x50);
 	md[8] = (unsigned char)((md[8] & 0x3f) | 0x80);
-	return xasprintf("%02X%02X%02X%02X-%02X%02X-%02X%02X-%02X%02X-"
-	                 "%02X%02X%02X%02X%02X%02X",
-	                 md[0], md[1], md[2], md[3], md[4], md[5], md[6], md[7],
-	                 md[8], md[9], md[10], md[11], md[12], md[13], md[14],
-	                 md[15]);
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*o++ = '-';
+		*o++ = "0123456789ABCDEF"[md[i] >> 4];
+		*o++ = "0123456789ABCDEF"[md[i] & 15];
+	}
+	return out;
 }
 
 /* no_prompt refuses to ask for a passphrase: mailconf runs in scripts and

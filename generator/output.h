@@ -13,6 +13,9 @@
  * wrote, with a hash of the content it wrote. A file that is absent from
  * it, or whose content no longer matches, is the user's. */
 #define MANIFEST_NAME ".mailconf-manifest"
+/* A manifest line: MANIFEST_TAG, 16 hex digits of manifest_hash, a space,
+ * the file's name. */
+#define MANIFEST_TAG "mix64:"
 
 struct outfile {
 	char *path;
@@ -62,7 +65,10 @@ void plan_diff(const struct plan *p, struct buf *out, struct diag *d);
 /* output_mkdirs creates dir and its missing parents with mode. */
 bool output_mkdirs(const char *dir, unsigned mode, struct diag *d);
 
-/* content_hash is the 64-bit FNV-1a hash the manifest records. */
+/* content_hash is the 64-bit FNV-1a hash, which can be continued over
+ * more bytes (the site's streamed files). */
 unsigned long long content_hash(const char *s, size_t n);
+/* manifest_hash is the 64-bit hash a directory's manifest records. */
+unsigned long long manifest_hash(const char *s, size_t n);
 
 #endif

@@ -170,8 +170,8 @@ run(const struct out *files, size_t n, bool force, int *written, int *unchanged,
 static char *
 manifest_line(const char *name, const char *content)
 {
-	return xasprintf("fnv1a64:%016llx %s\n",
-	                 content_hash(content, strlen(content)), name);
+	return xasprintf(MANIFEST_TAG "%016llx %s\n",
+	                 manifest_hash(content, strlen(content)), name);
 }
 
 static bool
@@ -196,6 +196,32 @@ test_content_hash_is_fnv1a64(void **state)
 	assert_true(content_hash("foobar", 6) == 0x85944171f73967e8ULL);
 	/* n bytes, NULs included */
 	assert_true(content_hash("a\0b", 3) != content_hash("a", 1));
+}
+
+static void
+test_manifest_hash_sees_every_byte(void **state)
+{
+	char s[40], t[40];
+
+	(void)state;
+	/* Every byte of every length, the tail of a word included, and the
+	 * length itself (trailing NULs), changes the hash. */
+	for (size_t n = 0; n <= sizeof(s); n++) {
+		for (size_t i = 0; i < n; i++)
+			s[i] = (char)('a' + i % 26);
+		memcpy(t, s, n);
+		for (size_t i = 0; i < n; i++) {
+			t[i] ^= 1;
+			assert_true(manifest_hash(s, n) != manifest_hash(t, n));
+			t[i] ^= 1;
+		}
+		if (n > 0)
+			assert_true(manifest_hash(s, n - 1) !=
+			            manifest_hash(s, n));
+		assert_true(manifest_hash(s, n) == manifest_hash(t, n));
+	}
+	memset(s, 0, sizeof(s));
+	assert_true(manifest_hash(s, 7) != manifest_hash(s, 8));
 }
 
 static void
@@ -452,6 +478,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_content_hash_is_fnv1a64),
+	    cmocka_unit_test(test_manifest_hash_sees_every_byte),
 	    cmocka_unit_test_setup_teardown(
 	        test_plan_write_creates_files_with_mode_and_manifest, setup_dir,
 	        teardown_dir),
