@@ -97,8 +97,10 @@ buf_free(struct buf *b)
 void
 buf_reserve(struct buf *b, size_t n)
 {
-	if (n > b->len)
+	if (n > b->len) {
 		grow(b, n - b->len);
+		b->data[b->len] = '\0';
+	}
 }
 
 int

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Escapers: how a value is written in each output format. */
 #include <assert.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "escape.h"
@@ -13,14 +14,26 @@ check(const char *s, size_t n)
 	(void)s;
 }
 
-/* run returns how many characters from s[i] on are none of special:
- * escapers copy such runs whole. */
+/* Characters each escaper must treat, as tables: escapers copy the runs
+ * between them whole. */
+static const bool xml_special[256] = {
+    ['&'] = true, ['<'] = true, ['>'] = true, ['"'] = true, ['\''] = true};
+static const bool quote_special[256] = {['"'] = true, ['\\'] = true};
+static const bool markdown_special[256] = {
+    ['\\'] = true, ['`'] = true, ['*'] = true, ['_'] = true, ['['] = true,
+    [']'] = true,  ['<'] = true, ['>'] = true, ['#'] = true, ['|'] = true,
+    ['!'] = true,  ['~'] = true, ['&'] = true, ['('] = true, [')'] = true};
+
+/* msmtp: all but the characters of a bare word, filled on first use. */
+static bool msmtp_special[256];
+
+/* run returns how many characters from s[i] on are not special. */
 static size_t
-run(const char *s, size_t i, size_t n, const char *special)
+run(const char *s, size_t i, size_t n, const bool *special)
 {
 	size_t k = i;
 
-	while (k < n && strchr(special, s[k]) == NULL)
+	while (k < n && !special[(unsigned char)s[k]])
 		k++;
 	return k - i;
 }
@@ -32,7 +45,7 @@ escape_xml(struct buf *out, const char *s, size_t n, enum vkind kind)
 	/* XML 1.0 cannot carry C0 controls even as &#1;. */
 	check(s, n);
 	for (size_t i = 0; i < n; i++) {
-		size_t k = run(s, i, n, "&<>\"'");
+		size_t k = run(s, i, n, xml_special);
 
 		buf_add(out, s + i, k);
 		i += k;
@@ -60,7 +73,7 @@ escape_xml(struct buf *out, const char *s, size_t n, enum vkind kind)
 /* backslashed writes s with a backslash before each character of
  * special. */
 static void
-backslashed(struct buf *out, const char *s, size_t n, const char *special)
+backslashed(struct buf *out, const char *s, size_t n, const bool *special)
 {
 	for (size_t i = 0; i < n; i++) {
 		size_t k = run(s, i, n, special);
@@ -77,7 +90,7 @@ backslashed(struct buf *out, const char *s, size_t n, const char *special)
 /* quoted writes "s" with each character of special preceded by a
  * backslash. */
 static void
-quoted(struct buf *out, const char *s, size_t n, const char *special)
+quoted(struct buf *out, const char *s, size_t n, const bool *special)
 {
 	check(s, n);
 	buf_putc(out, '"');
@@ -91,7 +104,7 @@ escape_json(struct buf *out, const char *s, size_t n, enum vkind kind)
 	if (kind == VALUE_NUMBER)
 		buf_add(out, s, n);
 	else
-		quoted(out, s, n, "\"\\");
+		quoted(out, s, n, quote_special);
 }
 
 void
@@ -100,7 +113,7 @@ escape_mbsync(struct buf *out, const char *s, size_t n, enum vkind kind)
 	if (kind == VALUE_NUMBER)
 		buf_add(out, s, n);
 	else
-		quoted(out, s, n, "\"\\");
+		quoted(out, s, n, quote_special);
 }
 
 void
@@ -114,7 +127,7 @@ escape_fetchmail(struct buf *out, const char *s, size_t n, enum vkind kind)
 	check(s, n);
 	buf_putc(out, '"');
 	for (size_t i = 0; i < n; i++) {
-		size_t k = run(s, i, n, "\"\\");
+		size_t k = run(s, i, n, quote_special);
 
 		buf_add(out, s + i, k);
 		i += k;
@@ -135,9 +148,14 @@ escape_msmtp(struct buf *out, const char *s, size_t n, enum vkind kind)
 	}
 	/* A word of these characters needs no quotes, and an account name
 	 * must have none: "account default : NAME" does not remove them. */
-	if (n > 0 &&
-	    strspn(s, "abcdefghijklmnopqrstuvwxyz"
-	              "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._@+-") >= n) {
+	if (!msmtp_special[0])
+		for (size_t c = 0; c < 256; c++)
+			msmtp_special[c] =
+			    c == 0 ||
+			    strchr("abcdefghijklmnopqrstuvwxyz"
+			           "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._@+-",
+			           (int)c) == NULL;
+	if (n > 0 && run(s, 0, n, msmtp_special) == n) {
 		buf_add(out, s, n);
 		return;
 	}
@@ -151,7 +169,7 @@ escape_markdown(struct buf *out, const char *s, size_t n, enum vkind kind)
 {
 	(void)kind;
 	check(s, n);
-	backslashed(out, s, n, "\\`*_[]<>#|!~&()");
+	backslashed(out, s, n, markdown_special);
 }
 
 void

@@ -24,6 +24,12 @@ check_lines(const char *what, const char *text, size_t len, size_t max,
 
 		if (i < len && text[i] != '\n')
 			continue;
+		/* A character is at least a byte: most lines are short. */
+		if (i - start <= max) {
+			start = i + 1;
+			line++;
+			continue;
+		}
 		s = xstrndup(text + start, i - start);
 		n = chars ? utf8_length(s) : i - start;
 		if (n > max) {

@@ -429,6 +429,7 @@ render(const struct opts *o, const struct model *m, const struct tset *tmpls,
 {
 	struct object *view = view_build(m, user);
 	struct buf path = BUF_INIT;
+	int absent = -1; /* dir (or -o FILE) is missing; -1: not yet known */
 
 	for (size_t i = 0; targets[i].name != NULL; i++) {
 		const struct target *t = &targets[i];
@@ -463,10 +464,21 @@ render(const struct opts *o, const struct model *m, const struct tset *tmpls,
 			buf_puts(&path, install ? t->install : t->output);
 		}
 		if (mode == R_SKETCH && t->check == NULL && t->finish == NULL &&
-		    (o->out_file == NULL || !to_stdout(o)) &&
-		    lstat(buf_cstr(&path), &st) != 0 && errno == ENOENT) {
-			plan_add_unrendered(plan, buf_cstr(&path), t->mode);
-			continue;
+		    !to_stdout(o)) {
+			if (absent < 0)
+				absent = lstat(o->out_file != NULL ? o->out_file
+				                                   : dir,
+				               &st) != 0 &&
+				         errno == ENOENT;
+			/* Nothing there to compare with: the content is not
+			 * needed yet (one lstat for a new person's
+			 * directory). */
+			if (absent || (lstat(buf_cstr(&path), &st) != 0 &&
+			               errno == ENOENT)) {
+				plan_add_unrendered(plan, buf_cstr(&path),
+				                    t->mode);
+				continue;
+			}
 		}
 		tmpl_render(tp, view, t->escape, &b);
 		if ((t->check != NULL && mode != R_FINAL &&

@@ -209,6 +209,8 @@ bool
 plan_check(const struct plan *p, bool force, struct diag *d)
 {
 	bool ok = no_twins(p, d);
+	char *last = NULL;
+	bool absent = false, link = false;
 
 	for (size_t i = 0; i < p->n; i++) {
 		const struct outfile *f = &p->files[i];
@@ -217,12 +219,27 @@ plan_check(const struct plan *p, bool force, struct diag *d)
 		char *dir;
 		bool exists;
 
+		split_path(f->path, &dir, &base);
+		/* A plan's files come directory by directory; a directory
+		 * that is not there holds nothing to clobber. */
+		if (last == NULL || strcmp(last, dir) != 0) {
+			struct stat st;
+
+			free(last);
+			last = xstrdup(dir);
+			absent = lstat(dir, &st) != 0 && errno == ENOENT;
+			link = !absent && through_link(p, dir);
+		}
+		if (absent) {
+			free(dir);
+			continue;
+		}
 		if (!read_all(f->path, &old, &exists, d)) {
+			free(dir);
 			ok = false;
 			continue;
 		}
-		split_path(f->path, &dir, &base);
-		if (through_link(p, dir)) {
+		if (link) {
 			diag_error(d, NULL,
 			           "%s is a symbolic link; mailconf does not "
 			           "write through links it did not name",
@@ -245,6 +262,7 @@ plan_check(const struct plan *p, bool force, struct diag *d)
 		free(dir);
 		buf_free(&old);
 	}
+	free(last);
 	return ok;
 }
 

@@ -31,6 +31,7 @@ struct node {
 
 struct tmpl {
 	char *file;
+	size_t size; /* the template's length: about what it renders to */
 	struct node root;
 };
 
@@ -391,6 +392,7 @@ tmpl_parse(const char *text, size_t len, const char *file,
 	size_t ntags;
 
 	t->file = xstrdup(file);
+	t->size = len;
 	p.scopes[0] = root;
 	p.nscopes = 1;
 	tags = scan(&p, &ntags);
@@ -505,6 +507,9 @@ tmpl_render(const struct tmpl *t, const struct object *root, escape_fn *esc,
 	struct render r = {.nscopes = 1, .esc = esc, .out = out};
 
 	r.scopes[0] = root;
+	/* Room for the whole output at once, rather than doubling up to
+	 * it, for each of thousands of people. */
+	buf_reserve(out, out->len + t->size + t->size / 4);
 	render_nodes(&r, t->root.kids, t->root.nkids,
 	             (struct dot){NULL, VALUE_TEXT});
 }

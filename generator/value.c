@@ -57,6 +57,18 @@ lookup(const struct field *schema, const char *name)
 	return i;
 }
 
+/* room makes space for item n of a list of n: its capacity is 4, then
+ * each power of two, so a list grows by doubling without a field for it. */
+static void *
+room(void *items, size_t n, size_t size)
+{
+	if (n == 0)
+		return xreallocarray(items, 4, size);
+	if (n >= 4 && (n & (n - 1)) == 0)
+		return xreallocarray(items, 2 * n, size);
+	return items;
+}
+
 struct object *
 object_new(const struct field *schema)
 {
@@ -123,8 +135,16 @@ void
 object_set_number(struct object *o, const char *name, long n)
 {
 	struct value *v = slot(o, name, VALUE_NUMBER);
+	char digits[24], *p = digits + sizeof(digits);
+	unsigned long u = n < 0 ? 0UL - (unsigned long)n : (unsigned long)n;
 
-	set_owned(v, xasprintf("%ld", n));
+	*--p = '\0';
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) > 0);
+	if (n < 0)
+		*--p = '-';
+	set_owned(v, xstrdup(p));
 }
 
 void
@@ -143,7 +163,7 @@ object_add_item(struct object *o, const char *name)
 	if (o->schema[i].fields == NULL)
 		abort();
 	item = object_new(o->schema[i].fields);
-	v->objs = xreallocarray(v->objs, v->n + 1, sizeof(*v->objs));
+	v->objs = room(v->objs, v->n, sizeof(*v->objs));
 	v->objs[v->n++] = item;
 	return item;
 }
@@ -157,7 +177,7 @@ object_add_shared(struct object *o, const char *name, struct object *item)
 	if (o->schema[i].fields != item->schema)
 		abort();
 	item->refs++;
-	v->objs = xreallocarray(v->objs, v->n + 1, sizeof(*v->objs));
+	v->objs = room(v->objs, v->n, sizeof(*v->objs));
 	v->objs[v->n++] = item;
 }
 
@@ -169,7 +189,7 @@ object_add_text(struct object *o, const char *name, const char *s)
 
 	if (o->schema[i].fields != NULL)
 		abort();
-	v->texts = xreallocarray(v->texts, v->n + 1, sizeof(*v->texts));
+	v->texts = room(v->texts, v->n, sizeof(*v->texts));
 	v->texts[v->n++] = xstrdup(s);
 }
 
