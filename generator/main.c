@@ -427,9 +427,13 @@ render(const struct opts *o, const struct model *m, const struct tset *tmpls,
        const struct view_opts *user, const char *dir, bool install,
        enum rmode mode, struct plan *plan, struct diag *d)
 {
-	struct object *view = view_build(m, user);
+	struct view_opts who = *user;
+	struct object *view;
 	struct buf path = BUF_INIT;
 	int absent = -1; /* dir (or -o FILE) is missing; -1: not yet known */
+
+	who.no_apple = !wanted(o, target_find("apple"));
+	view = view_build(m, &who);
 
 	for (size_t i = 0; targets[i].name != NULL; i++) {
 		const struct target *t = &targets[i];

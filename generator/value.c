@@ -24,9 +24,10 @@ static char empty[1];
 static void
 set_owned(struct value *v, char *s)
 {
-	if (v->text != empty)
+	if (v->text != empty && !v->borrowed)
 		free(v->text);
 	v->text = s;
+	v->borrowed = false;
 }
 
 /* lookup is field_index for the setters, which name fields with string
@@ -129,6 +130,21 @@ object_set_text(struct object *o, const char *name, const char *s)
 	struct value *v = slot(o, name, VALUE_TEXT);
 
 	set_owned(v, s != NULL && s[0] != '\0' ? xstrdup(s) : empty);
+}
+
+void
+object_take_text(struct object *o, const char *name, char *s)
+{
+	set_owned(slot(o, name, VALUE_TEXT), s);
+}
+
+void
+object_borrow_text(struct object *o, const char *name, const char *s)
+{
+	struct value *v = slot(o, name, VALUE_TEXT);
+
+	set_owned(v, s != NULL && s[0] != '\0' ? (char *)s : empty);
+	v->borrowed = true;
 }
 
 void

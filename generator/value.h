@@ -26,7 +26,8 @@ struct field {
  * value per field of its schema, in schema order. */
 struct value {
 	enum vkind kind;
-	char *text;           /* TEXT, NUMBER; owned; never NULL */
+	char *text;           /* TEXT, NUMBER; never NULL */
+	bool borrowed;        /* text is not the object's to free */
 	bool flag;            /* FLAG */
 	struct object **objs; /* LIST of objects: owned items */
 	char **texts;         /* LIST of text: owned items */
@@ -52,6 +53,11 @@ void object_free(struct object *o);
  * must be a string literal (or other static string): setters remember
  * where each name was found by its address. */
 void object_set_text(struct object *o, const char *name, const char *s);
+/* object_take_text sets name to s, a string from malloc, which o then
+ * owns; object_borrow_text sets it to s without a copy: s must outlive o
+ * (the model's strings outlive the views made of it). */
+void object_take_text(struct object *o, const char *name, char *s);
+void object_borrow_text(struct object *o, const char *name, const char *s);
 void object_set_number(struct object *o, const char *name, long n);
 void object_set_flag(struct object *o, const char *name, bool on);
 /* object_add_item appends a new object item to a list of objects and

@@ -393,20 +393,17 @@ fill_server(struct object *o, const struct model *m, const struct server *s,
 	for (const struct server *p = m->servers; p < s; p++)
 		before += server_is_incoming(p) == server_is_incoming(s);
 	object_set_number(o, "srv_priority", before);
-	object_set_text(o, "section", s->section);
-	object_set_text(o, "account", account);
-	free(account);
+	object_borrow_text(o, "section", s->section);
+	object_take_text(o, "account", account);
 	object_set_flag(o, "imap", s->proto == PROTO_IMAP);
 	object_set_flag(o, "pop3", s->proto == PROTO_POP3);
 	object_set_flag(o, "smtp", s->proto == PROTO_SMTP);
 	object_set_flag(o, "primary", primary);
 	if (vo->email != NULL && strchr(s->host, '%') != NULL) {
-		char *host = view_fill(s->host, vo->email, false);
-
-		object_set_text(o, "host", host);
-		free(host);
+		object_take_text(o, "host",
+		                 view_fill(s->host, vo->email, false));
 	} else
-		object_set_text(o, "host", s->host);
+		object_borrow_text(o, "host", s->host);
 	object_set_number(o, "port", s->port);
 	object_set_flag(o, "ssl", s->security == SECURITY_SSL);
 	object_set_flag(o, "starttls", s->security == SECURITY_STARTTLS);
@@ -414,7 +411,7 @@ fill_server(struct object *o, const struct model *m, const struct server *s,
 	object_set_flag(o, "has_tls", s->security != SECURITY_NONE);
 	object_set_flag(o, "host_pattern",
 	                vo->email == NULL && strchr(s->host, '%') != NULL);
-	object_set_text(o, "username", s->username);
+	object_borrow_text(o, "username", s->username);
 	object_set_flag(o, "username_address",
 	                username_is(s, "%EMAILADDRESS%"));
 	object_set_flag(o, "username_localpart",
@@ -425,9 +422,8 @@ fill_server(struct object *o, const struct model *m, const struct server *s,
 		                  ? xstrdup(vo->login)
 		                  : view_fill(s->username, vo->email, false);
 
-		object_set_text(o, "login", login);
+		object_take_text(o, "login", login);
 		object_set_flag(o, "has_login", true);
-		free(login);
 	}
 	{
 		bool same = true;
@@ -486,9 +482,9 @@ add_ltexts(struct object *o, const char *name, const struct ltext *v, size_t n,
 		if (lang != NULL && strcmp(v[i].lang, lang) != 0)
 			continue;
 		t = object_add_item(o, name);
-		object_set_text(t, "lang", v[i].lang);
-		object_set_text(t, "name", v[i].name);
-		object_set_text(t, "text", v[i].text);
+		object_borrow_text(t, "lang", v[i].lang);
+		object_borrow_text(t, "name", v[i].name);
+		object_borrow_text(t, "text", v[i].text);
 	}
 }
 
@@ -691,14 +687,8 @@ add_user(struct object *root, const struct model *m, const struct view_opts *o)
 	else
 		maildir = xasprintf("~/Mail/%s/",
 		                    o->email != NULL ? o->email : m->id);
-	object_set_text(root, "maildir", maildir);
-	{
-		char *inbox = xasprintf("%sINBOX", maildir);
-
-		object_set_text(root, "maildir_inbox", inbox);
-		free(inbox);
-	}
-	free(maildir);
+	object_take_text(root, "maildir_inbox", xasprintf("%sINBOX", maildir));
+	object_take_text(root, "maildir", maildir);
 }
 
 /* first_fetchable returns the first incoming server (of proto, unless -1)
@@ -731,9 +721,9 @@ view_build(const struct model *m, const struct view_opts *o)
 	struct object **built = xcalloc(m->nservers + 1, sizeof(*built));
 	char *url;
 
-	object_set_text(root, "id", m->id);
-	object_set_text(root, "name", m->name);
-	object_set_text(root, "short_name", m->short_name);
+	object_borrow_text(root, "id", m->id);
+	object_borrow_text(root, "name", m->name);
+	object_borrow_text(root, "short_name", m->short_name);
 	for (size_t i = 0; i < m->ndomains; i++)
 		object_add_text(root, "domains", m->domains[i]);
 	for (size_t i = 0; i < m->nservers; i++) {
@@ -790,14 +780,14 @@ view_build(const struct model *m, const struct view_opts *o)
 		struct object *doc = object_add_item(root, "documentation");
 		const char *dl = pick_lang(m->doc, m->ndoc, lang);
 
-		object_set_text(doc, "url", m->doc_url);
+		object_borrow_text(doc, "url", m->doc_url);
 		add_ltexts(doc, "texts", m->doc, m->ndoc, NULL);
 		for (size_t i = 0; i < m->ndoc; i++)
 			if (strcmp(m->doc[i].lang, dl) == 0)
-				object_set_text(doc, "text", m->doc[i].text);
+				object_borrow_text(doc, "text", m->doc[i].text);
 	}
 	object_set_flag(root, "has_before", m->nbefore > 0);
-	object_set_text(root, "before_url", m->before_url);
+	object_borrow_text(root, "before_url", m->before_url);
 	add_ltexts(root, "before", m->before, m->nbefore, NULL);
 	add_ltexts(root, "caveats", m->caveats, m->ncaveats, NULL);
 	add_ltexts(root, "before_lang", m->before, m->nbefore,
@@ -807,18 +797,18 @@ view_build(const struct model *m, const struct view_opts *o)
 	if (m->oauth_issuer != NULL) {
 		struct object *oa = object_add_item(root, "oauth2_provider");
 
-		object_set_text(oa, "issuer", m->oauth_issuer);
-		object_set_text(oa, "scope", m->oauth_scope);
-		object_set_text(oa, "auth_url", m->oauth_auth_url);
-		object_set_text(oa, "token_url", m->oauth_token_url);
+		object_borrow_text(oa, "issuer", m->oauth_issuer);
+		object_borrow_text(oa, "scope", m->oauth_scope);
+		object_borrow_text(oa, "auth_url", m->oauth_auth_url);
+		object_borrow_text(oa, "token_url", m->oauth_token_url);
 	}
 	object_set_flag(root, "lang_en", strcmp(lang, "en") == 0);
 	object_set_flag(root, "lang_ja", strcmp(lang, "ja") == 0);
 	url = xasprintf("https://autodiscover.%s/autodiscover/autodiscover.xml",
 	                m->id);
-	object_set_text(root, "autodiscover_url", url);
-	free(url);
+	object_take_text(root, "autodiscover_url", url);
 	add_user(root, m, o);
-	add_apple(root, m, o);
+	if (!o->no_apple)
+		add_apple(root, m, o);
 	return root;
 }

@@ -26,6 +26,8 @@ struct view_opts {
 	const char *smtp_host; /* or to this SMTP host */
 	const char *incoming;  /* "imap" or "pop3": fetchmail's choice */
 	const char *lang;      /* "en" (default) or "ja" */
+	bool no_apple;         /* no Apple profile is rendered: leave out its
+	                          identifiers (two SHA-1 digests a person) */
 };
 
 /* The schema of the root scope; every template is checked against it. */
@@ -39,7 +41,7 @@ bool view_opts_check(const struct view_opts *o, const struct loc *at,
                      const char *(*label)(const char *option), struct diag *d);
 
 /* view_build returns the value tree of m for the person in o (owned;
- * object_free). */
+ * object_free, before m: the view borrows the model's strings). */
 struct object *view_build(const struct model *m, const struct view_opts *o);
 
 /* view_fill replaces %EMAILADDRESS%, %EMAILLOCALPART% and %EMAILDOMAIN% in
