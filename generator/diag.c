@@ -48,6 +48,9 @@ diag_vmsg(struct diag *d, enum diag_level level, const struct loc *at,
 	else if (level == DIAG_WARNING)
 		d->warnings++;
 
+	if ((at == NULL || at->file == NULL) && level == DIAG_ERROR &&
+	    d->context != NULL)
+		at = d->context;
 	va_copy(cp, ap);
 	n = vsnprintf(NULL, 0, fmt, cp);
 	va_end(cp);
@@ -79,6 +82,14 @@ diag_vmsg(struct diag *d, enum diag_level level, const struct loc *at,
 		else
 			buf_putc(&b, *c);
 	free(body);
+	if ((at == NULL || at->file == NULL) && level != DIAG_ERROR)
+		for (size_t i = 0; i < d->nmsgs; i++)
+			if (d->msgs[i].file == NULL &&
+			    strcmp(d->msgs[i].text, buf_cstr(&b)) == 0) {
+				d->warnings -= level == DIAG_WARNING;
+				buf_free(&b);
+				return;
+			}
 
 	/* powers of two: thousands of messages stay linear */
 	if ((d->nmsgs & (d->nmsgs - 1)) == 0)

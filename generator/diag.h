@@ -27,18 +27,23 @@ struct diag {
 	int warnings;
 	bool strict;
 	bool no_notes; /* drop notes (generate shows only what matters) */
+	const struct loc *context; /* where an error that names no file
+	                              comes from (the users file's row whose
+	                              files are being rendered), or NULL */
 	struct diag_msg *msgs;
 	size_t nmsgs;
 };
 
 #define DIAG_INIT                                                              \
 	{                                                                      \
-		0, 0, false, false, NULL, 0                                    \
+		0, 0, false, false, NULL, NULL, 0                              \
 	}
 
 #include <stdarg.h>
 
-/* diag_vmsg is the va_list form behind the three below. */
+/* diag_vmsg is the va_list form behind the three below. A warning or
+ * note that names no file is given once, however often it is reported
+ * (a team's 10,000 people would repeat it). */
 void diag_vmsg(struct diag *d, enum diag_level level, const struct loc *at,
                const char *fmt, va_list ap)
     __attribute__((format(printf, 4, 0)));

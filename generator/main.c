@@ -630,10 +630,13 @@ emit(const struct opts *o, const struct model *m, const struct tset *tmpls,
 	bool ok = true;
 
 	plan.root = o->out_dir;
+	/* A team's faults name the row they come from. */
+	d->context = p->at.file != NULL ? &p->at : NULL;
 	render(o, m, tmpls, &p->user, p->dir, false, mode, &plan, d);
 	if (mode != R_FINAL && !to_stdout(o) &&
 	    (o->out_dir != NULL || o->out_file != NULL))
 		plan_check(&plan, o->force, d);
+	d->context = NULL;
 	if (write && d->errors == before) {
 		if (to_stdout(o)) {
 			const struct buf *b = &plan.files[0].data;

@@ -261,6 +261,7 @@ users_next(struct users *u, struct person *p)
 		buf_printf(&u->dir, "%s/%s", u->out_dir, v.email);
 		p->user = v;
 		p->dir = buf_cstr(&u->dir);
+		p->at = at;
 		return true;
 	}
 	return false;

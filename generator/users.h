@@ -15,6 +15,8 @@
 struct person {
 	struct view_opts user;
 	const char *dir;
+	struct loc at; /* the users file's row; at.file NULL: the command
+	                  line's person */
 };
 
 struct users;
