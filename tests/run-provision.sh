@@ -53,6 +53,41 @@ grep -q "bad.csv:5: error: text after a closing quote" "$tmp/err" && ok || { fai
 [ -f "$tmp/bad/alice@example.com/msmtprc" ] && ok || fail "users: --keep-going did not write the good row"
 [ ! -e "$tmp/bad/not-an-address" ] && ok || fail "users: --keep-going wrote a bad row"
 
+# generate checks the whole team before it writes: a fault in the last
+# person's files (a line msmtp would reject; a file of theirs already there)
+# stops every write, and names the row.
+python3 -c '
+import sys
+print("email,name,pass_cmd")
+for i in range(300):
+    print("u%03d@example.com,U %d," % (i, i))
+print("last@example.com,Last,pass show " + "x" * 480)
+' >"$tmp/long.csv"
+"$bin" generate "$spec" --users "$tmp/long.csv" --out "$tmp/long" 2>"$tmp/err"
+[ $? = 1 ] && ok || fail "users: an over-long line in the last row: wrong exit"
+[ ! -e "$tmp/long" ] && ok || fail "users: an over-long line in the last row did not stop the other rows"
+grep -q "long.csv:302: error: msmtp: line [0-9]* would be [0-9]* bytes long" "$tmp/err" && ok || { fail "users: the over-long line's row is not named"; cat "$tmp/err"; }
+head -n 301 "$tmp/long.csv" >"$tmp/team300.csv"
+mkdir -p "$tmp/t300/u299@example.com"
+echo "mine" >"$tmp/t300/u299@example.com/msmtprc"
+"$bin" generate "$spec" --users "$tmp/team300.csv" --out "$tmp/t300" 2>"$tmp/err"
+[ $? = 1 ] && ok || fail "users: a foreign file in the last person's directory: wrong exit"
+[ "$(ls "$tmp/t300")" = "u299@example.com" ] && ok || fail "users: a foreign file for the last person did not stop the others"
+grep -q "team300.csv:301: error: .*u299@example.com/msmtprc exists and was not written by mailconf" "$tmp/err" && ok || { fail "users: the foreign file's row is not named"; cat "$tmp/err"; }
+[ "$(cat "$tmp/t300/u299@example.com/msmtprc")" = mine ] && ok || fail "users: the foreign file was changed"
+# An address listed again far down, in other letters, is found.
+cp "$tmp/team300.csv" "$tmp/dup.csv"
+echo "U002@Example.COM,Again," >>"$tmp/dup.csv"
+"$bin" generate "$spec" --users "$tmp/dup.csv" --out "$tmp/dup" 2>"$tmp/err"
+[ $? = 1 ] && [ ! -e "$tmp/dup" ] && ok || fail "users: a far duplicate did not stop the run"
+grep -q "dup.csv:302: error: column 1 (email): U002@Example.COM is listed twice" "$tmp/err" && ok || { fail "users: far duplicate message"; cat "$tmp/err"; }
+[ "$(grep -c 'listed twice' "$tmp/err")" = 1 ] && ok || fail "users: a false duplicate was reported"
+# Two addresses whose 32-bit hashes collide are two people.
+printf 'email\nc693596@example.com\nc1170850@example.com\n' >"$tmp/collide.csv"
+"$bin" generate "$spec" --users "$tmp/collide.csv" --out "$tmp/collide" -q 2>"$tmp/err" &&
+	[ -d "$tmp/collide/c1170850@example.com" ] && ok || { fail "users: a hash collision was taken for a duplicate"; cat "$tmp/err"; }
+"$bin" generate "$spec" --users "$tmp/team300.csv" --out "$tmp/t301" -q 2>"$tmp/err" && [ "$(ls "$tmp/t301" | wc -l)" = 300 ] && ok || { fail "users: 300 people"; cat "$tmp/err"; }
+
 # --- install ---------------------------------------------------------------
 h="$tmp/home"
 mkdir -p "$h"
