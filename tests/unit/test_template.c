@@ -621,6 +621,34 @@ test_object_setters_store_values(void **state)
 	object_free(o);
 }
 
+static void
+test_object_shared_item_and_borrowed_text(void **state)
+{
+	struct object *o = object_new(root_fields);
+	struct object *item = object_add_item(o, "incoming");
+	char *taken = xstrdup("taken");
+	static const char kept[] = "kept";
+
+	(void)state;
+	/* One item in two lists, freed once with the last (ASan would see a
+	 * double free); a borrowed string is not freed, a taken one is. */
+	object_add_text(item, "tags", "t");
+	object_add_shared(o, "outgoing", item);
+	assert_int_equal(item->refs, 2);
+	assert_ptr_equal(object_get(o, "outgoing")->objs[0], item);
+	object_borrow_text(item, "host", kept);
+	assert_ptr_equal(object_get(item, "host")->text, kept);
+	object_take_text(item, "host", taken);
+	assert_ptr_equal(object_get(item, "host")->text, taken);
+	object_borrow_text(o, "name", kept);
+	object_set_text(o, "name", "copied");
+	assert_string_equal(object_get(o, "name")->text, "copied");
+	for (int i = 0; i < 100; i++)
+		object_add_text(o, "domains", "d");
+	assert_int_equal(object_get(o, "domains")->n, 100);
+	object_free(o);
+}
+
 int
 main(void)
 {
@@ -638,6 +666,7 @@ main(void)
 	    cmocka_unit_test(test_tmpl_parse_limits_nesting),
 	    cmocka_unit_test(test_object_new_starts_empty),
 	    cmocka_unit_test(test_object_setters_store_values),
+	    cmocka_unit_test(test_object_shared_item_and_borrowed_text),
 	};
 
 	return cmocka_run_group_tests_name("template", tests, NULL, NULL);
