@@ -305,6 +305,49 @@ mkdirs_mode(const char *dir, unsigned mode, struct diag *d)
 	return ok;
 }
 
+/* umask_now is the process's umask, read once: a file is created with
+ * its mode, and needs a chmod only when the umask takes bits from it. */
+static unsigned
+umask_now(void)
+{
+	static int mask = -1;
+
+	if (mask < 0) {
+		mask = (int)umask(0);
+		umask((mode_t)mask);
+	}
+	return (unsigned)mask;
+}
+
+/* open_temp creates tmp, whose name ends in six X, replaced with letters
+ * and digits until the name is new, like mkstemp, but with mode (before
+ * the umask) rather than 0600 and a chmod after. */
+static int
+open_temp(char *tmp, unsigned mode)
+{
+	static const char digits[] = "abcdefghijklmnopqrstuvwxyz"
+	                             "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	static unsigned long long next;
+	char *x = tmp + strlen(tmp) - 6;
+
+	if (next == 0)
+		next = (unsigned long long)getpid() * 0x9e3779b97f4a7c15u ^
+		       (unsigned long long)time(NULL);
+	for (int tries = 0; tries < 1000; tries++) {
+		unsigned long long v = next++ * 0xbf58476d1ce4e5b9u;
+		int fd;
+
+		for (int i = 0; i < 6; i++, v /= 62)
+			x[i] = digits[v % 62];
+		fd = open(tmp,
+		          O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		          (mode_t)(mode & 07777));
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	return -1;
+}
+
 /* write_atomic replaces path with data so that a reader sees the old
  * file or the new one, never a part: a temporary file in the same
  * directory, flushed, then renamed over it. */
@@ -319,7 +362,7 @@ write_atomic(const char *path, const char *data, size_t len, unsigned mode,
 
 	split_path(path, &dir, &base);
 	tmp = xasprintf("%s/.%s.mailconf-XXXXXX", dir, base);
-	fd = mkstemp(tmp);
+	fd = open_temp(tmp, mode);
 	if (fd < 0) {
 		diag_error(d, NULL, "cannot create a file in %s: %s", dir,
 		           strerror(errno));
@@ -337,8 +380,7 @@ write_atomic(const char *path, const char *data, size_t len, unsigned mode,
 		}
 		done += (size_t)n;
 	}
-	/* mkstemp made it 0600. */
-	if ((mode != 0600 && fchmod(fd, mode) != 0) ||
+	if (((mode & umask_now()) != 0 && fchmod(fd, mode) != 0) ||
 	    (durable && fsync(fd) != 0)) {
 		diag_error(d, NULL, "cannot write %s: %s", tmp,
 		           strerror(errno));

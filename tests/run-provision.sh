@@ -82,6 +82,13 @@ echo "U002@Example.COM,Again," >>"$tmp/dup.csv"
 [ $? = 1 ] && [ ! -e "$tmp/dup" ] && ok || fail "users: a far duplicate did not stop the run"
 grep -q "dup.csv:302: error: column 1 (email): U002@Example.COM is listed twice" "$tmp/err" && ok || { fail "users: far duplicate message"; cat "$tmp/err"; }
 [ "$(grep -c 'listed twice' "$tmp/err")" = 1 ] && ok || fail "users: a false duplicate was reported"
+printf 'email\nc693596@example.com\nc1170850@example.com\n' >"$tmp/collide.csv"
+# Modes are exact whatever the umask: 0600 rc files, 0644 the rest.
+for m in 077 000; do
+	(umask $m && "$bin" generate "$spec" --users "$tmp/collide.csv" --target msmtp,checklist --out "$tmp/umask$m" -q) 2>"$tmp/err" || fail "users: umask $m: exit $?"
+	[ "$(stat -c %a "$tmp/umask$m/c693596@example.com/msmtprc")" = 600 ] &&
+		[ "$(stat -c %a "$tmp/umask$m/c693596@example.com/checklist.md")" = 644 ] && ok || fail "users: umask $m changed a mode"
+done
 # Two addresses whose 32-bit hashes collide are two people.
 printf 'email\nc693596@example.com\nc1170850@example.com\n' >"$tmp/collide.csv"
 "$bin" generate "$spec" --users "$tmp/collide.csv" --out "$tmp/collide" -q 2>"$tmp/err" &&
