@@ -37,23 +37,27 @@ set_owned(struct value *v, char *s)
 static int
 lookup(const struct field *schema, const char *name)
 {
+	/* Two ways, so that two names that share a slot do not evict each
+	 * other for every view. */
 	static struct {
 		const struct field *schema;
 		const char *name;
 		int i;
-	} memo[1024];
+	} memo[4096][2];
 	size_t h = (size_t)((((uintptr_t)name ^ (uintptr_t)schema << 7) *
 	                     0x9e3779b97f4a7c15u) >>
-	                    54);
+	                    52);
 	int i;
 
-	if (memo[h].schema == schema && memo[h].name == name)
-		return memo[h].i;
+	for (int w = 0; w < 2; w++)
+		if (memo[h][w].schema == schema && memo[h][w].name == name)
+			return memo[h][w].i;
 	i = field_index(schema, name);
 	if (i >= 0) {
-		memo[h].schema = schema;
-		memo[h].name = name;
-		memo[h].i = i;
+		memo[h][1] = memo[h][0];
+		memo[h][0].schema = schema;
+		memo[h][0].name = name;
+		memo[h][0].i = i;
 	}
 	return i;
 }
