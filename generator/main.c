@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "buf.h"
 #include "diag.h"
@@ -411,12 +412,14 @@ to_stdout(const struct opts *o)
 /* How much of the work render does: a team is checked whole before a
  * file is written (R_SKETCH), then rendered again and written (R_FINAL). */
 enum rmode {
-	R_FULL,   /* render, check and finish every target */
-	R_SKETCH, /* only what a check reads: a target with no check and no
-	             finisher is rendered only to compare with a file that
-	             is already there */
-	R_FINAL,  /* the R_SKETCH run was clean: skip the checks it made and
-	             the warnings it gave */
+	R_FULL,     /* render, check and finish every target */
+	R_SKETCH,   /* only what a check reads: a target with no check and no
+	               finisher is rendered only to compare with a file that
+	               is already there */
+	R_FINAL,    /* the R_SKETCH run was clean: skip the checks it made and
+	               the warnings it gave */
+	R_EXISTING, /* R_SKETCH for a person whose directory is there; one
+	               whose directory is not is checked when staged */
 };
 
 /* render renders every wanted target of m for one person into the plan:
@@ -628,13 +631,19 @@ emit(const struct opts *o, const struct model *m, const struct tset *tmpls,
 	struct plan plan = PLAN_INIT;
 	int before = d->errors;
 	bool ok = true;
+	struct stat st;
 
+	if (mode == R_EXISTING) {
+		if (lstat(p->dir, &st) != 0 && errno == ENOENT)
+			return true;
+		mode = R_SKETCH;
+	}
 	plan.root = o->out_dir;
 	/* A team's faults name the row they come from. */
 	d->context = p->at.file != NULL ? &p->at : NULL;
 	render(o, m, tmpls, &p->user, p->dir, false, mode, &plan, d);
-	if (mode != R_FINAL && !to_stdout(o) &&
-	    (o->out_dir != NULL || o->out_file != NULL))
+	/* Even after the check pass: a directory may have appeared since. */
+	if (!to_stdout(o) && (o->out_dir != NULL || o->out_file != NULL))
 		plan_check(&plan, o->force, d);
 	d->context = NULL;
 	if (write && d->errors == before) {
@@ -652,6 +661,179 @@ emit(const struct opts *o, const struct model *m, const struct tset *tmpls,
 	}
 	plan_free(&plan);
 	return ok;
+}
+
+/* write_one writes the command line's person's one file (-o FILE, -o -)
+ * after the check pass: rendered again, as that pass kept nothing. */
+static int
+write_one(const struct opts *o, const struct model *m, const struct tset *tmpls,
+          struct people *v, struct diag *d, int *written, int *unchanged)
+{
+	struct diag again = DIAG_INIT;
+	bool clean = d->errors == 0;
+	struct person p;
+	int rc = 0;
+
+	again.no_notes = true;
+	people_rewind(v, &again);
+	while (rc == 0 && people_next(v, &p))
+		if (!emit(o, m, tmpls, &p, clean ? R_FINAL : R_FULL, true,
+		          clean ? d : &again, d, written, unchanged))
+			rc = EXIT_USAGE;
+	diag_free(&again);
+	return rc;
+}
+
+/* run_tag names this run's staged files: six letters or digits. */
+static void
+run_tag(char tag[7])
+{
+	static const char digits[] = "abcdefghijklmnopqrstuvwxyz"
+	                             "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	unsigned long long v = ((unsigned long long)getpid() << 32 ^
+	                        (unsigned long long)time(NULL)) *
+	                       0x9e3779b97f4a7c15u;
+
+	for (int i = 0; i < 6; i++, v /= 62)
+		tag[i] = digits[v % 62];
+	tag[6] = '\0';
+}
+
+/* existing_prefix returns how many of dir's leading bytes name a
+ * directory that is there: what staging must not remove. */
+static size_t
+existing_prefix(const char *dir)
+{
+	char *p = xstrdup(dir);
+	size_t kept = strlen(p);
+	struct stat st;
+
+	while (kept > 0 && lstat(p, &st) != 0) {
+		while (kept > 0 && p[kept - 1] != '/')
+			kept--;
+		while (kept > 1 && p[kept - 1] == '/')
+			kept--;
+		p[kept] = '\0';
+	}
+	free(p);
+	return kept;
+}
+
+/* make_new_dir creates dir, and its missing ancestors; true only when
+ * dir itself is new (another process may have made it meanwhile). */
+static bool
+make_new_dir(const char *dir, struct diag *d)
+{
+	char *parent;
+	char *slash;
+	bool ok;
+
+	if (mkdir(dir, 0755) == 0)
+		return true;
+	if (errno != ENOENT)
+		return false;
+	parent = xstrdup(dir);
+	slash = strrchr(parent, '/');
+	if (slash != NULL && slash != parent)
+		*slash = '\0';
+	ok = slash != NULL && slash != parent &&
+	     output_mkdirs(parent, 0755, d) && mkdir(dir, 0755) == 0;
+	free(parent);
+	return ok;
+}
+
+/* unmake_dirs removes dir and its ancestors down to the first kept
+ * bytes (existing_prefix's), when they are empty. */
+static void
+unmake_dirs(const char *dir, size_t kept)
+{
+	char *p = xstrdup(dir);
+	size_t n = strlen(p);
+
+	while (n > kept && rmdir(p) == 0) {
+		while (n > 0 && p[n - 1] != '/')
+			n--;
+		while (n > 1 && p[n - 1] == '/')
+			n--;
+		p[n] = '\0';
+	}
+	free(p);
+}
+
+/* write_team writes everyone's files into --out after the check pass
+ * (which looked at the people whose directories are there). A person
+ * whose directory is new is rendered and checked once, and staged there
+ * under temporary names; once everyone passed, the staged files are
+ * renamed into place and the others written as usual. When someone
+ * fails, the staged files and the new directories are removed: nothing
+ * is written. With --keep-going, the good people's files are written. */
+static int
+write_team(const struct opts *o, const struct model *m,
+           const struct tset *tmpls, struct people *v, struct diag *d,
+           int *written, int *unchanged)
+{
+	struct diag rows = DIAG_INIT, again = DIAG_INIT;
+	const char *names[32];
+	size_t nnames = 0, kept;
+	struct person p;
+	char tag[7];
+	int rc = 0;
+	bool commit;
+
+	for (size_t i = 0; targets[i].name != NULL && nnames < 31; i++)
+		if (tmpls[i].by_lang[0] != NULL || tmpls[i].by_lang[1] != NULL)
+			names[nnames++] = targets[i].output;
+	names[nnames] = NULL;
+	run_tag(tag);
+	kept = existing_prefix(o->out_dir);
+	/* The rows' faults were reported by the check pass. */
+	rows.no_notes = again.no_notes = true;
+	people_rewind(v, &rows);
+	while (rc == 0 && people_next(v, &p)) {
+		struct plan plan = PLAN_INIT;
+		struct stat st;
+		int before = d->errors;
+
+		if (lstat(p.dir, &st) == 0 || errno != ENOENT)
+			continue; /* checked already; written below */
+		plan.root = o->out_dir;
+		d->context = p.at.file != NULL ? &p.at : NULL;
+		render(o, m, tmpls, &p.user, p.dir, false, R_FULL, &plan, d);
+		d->context = NULL;
+		/* After a fault, the others are still checked, not staged. */
+		if (d->errors == before && (d->errors == 0 || o->keep_going) &&
+		    make_new_dir(p.dir, d) && !plan_stage(&plan, tag, d)) {
+			stage_drop(p.dir, names, tag);
+			rmdir(p.dir);
+			rc = EXIT_USAGE;
+		}
+		plan_free(&plan);
+	}
+	commit = rc == 0 && (d->errors == 0 || o->keep_going);
+	people_rewind(v, &rows);
+	while (people_next(v, &p)) {
+		int staged =
+		    commit ? stage_commit(p.dir, names, tag, written, d) : 0;
+
+		if (!commit)
+			stage_drop(p.dir, names, tag);
+		else if (staged < 0) {
+			rc = EXIT_USAGE;
+			break;
+		} else if (staged == 0 &&
+		           !emit(o, m, tmpls, &p,
+		                 d->errors == 0 ? R_FINAL : R_FULL, true,
+		                 d->errors == 0 ? d : &again, d, written,
+		                 unchanged)) {
+			rc = EXIT_USAGE;
+			break;
+		}
+	}
+	if (!commit)
+		unmake_dirs(o->out_dir, kept);
+	diag_free(&rows);
+	diag_free(&again);
+	return rc;
 }
 
 static int
@@ -709,28 +891,22 @@ cmd_generate_or_check(const struct opts *o, bool generate)
 			continue;
 		}
 		while (people_next(&v, &p))
-			emit(o, m, tmpls, &p, R_SKETCH, false, &d, &d, NULL,
-			     NULL);
+			emit(o, m, tmpls, &p,
+			     generate && o->out_dir != NULL ? R_EXISTING
+			                                    : R_SKETCH,
+			     false, &d, &d, NULL, NULL);
 		/* Bad rows stop everything, unless --keep-going: then the
 		 * good rows are written and the status still says 1. */
 		if (generate && (d.errors == 0 || o->keep_going)) {
-			struct diag again = DIAG_INIT;
-			bool clean = d.errors == 0;
 			int written = 0, unchanged = 0;
 
-			/* After faults, the second pass meets them again, and
-			 * they were reported: it checks each person anew, into
-			 * a diag of its own, to leave out the faulty ones. */
-			again.no_notes = true;
-			people_rewind(&v, clean ? &d : &again);
-			while (rc == 0 && people_next(&v, &p))
-				if (!emit(o, m, tmpls, &p,
-				          clean ? R_FINAL : R_FULL, true,
-				          clean ? &d : &again, &d, &written,
-				          &unchanged))
-					rc = EXIT_USAGE;
-			diag_free(&again);
-			if (rc == 0 && !o->quiet && !to_stdout(o)) {
+			rc = o->out_dir != NULL
+			         ? write_team(o, m, tmpls, &v, &d, &written,
+			                      &unchanged)
+			         : write_one(o, m, tmpls, &v, &d, &written,
+			                     &unchanged);
+			if (rc == 0 && (d.errors == 0 || o->keep_going) &&
+			    !o->quiet && !to_stdout(o)) {
 				char *left = skipped(o);
 
 				say("mailconf: %d written, %d unchanged%s%s\n",

@@ -348,9 +348,41 @@ open_temp(char *tmp, unsigned mode)
 	return -1;
 }
 
+/* fill writes data to fd, a new file at tmp, with its mode, flushed to
+ * disk when durable, and closes it; false (reported) on a failure, with
+ * tmp removed. */
+static bool
+fill(int fd, const char *tmp, const char *data, size_t len, unsigned mode,
+     bool durable, struct diag *d)
+{
+	for (size_t done = 0; done < len;) {
+		ssize_t n = write(fd, data + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
+		done += (size_t)n;
+	}
+	if (((mode & umask_now()) != 0 && fchmod(fd, mode) != 0) ||
+	    (durable && fsync(fd) != 0))
+		goto fail;
+	if (close(fd) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	return true;
+fail:
+	diag_error(d, NULL, "cannot write %s: %s", tmp, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return false;
+}
+
 /* write_atomic replaces path with data so that a reader sees the old
  * file or the new one, never a part: a temporary file in the same
- * directory, flushed, then renamed over it. */
+ * directory, then renamed over it. */
 static bool
 write_atomic(const char *path, const char *data, size_t len, unsigned mode,
              bool durable, struct diag *d)
@@ -363,48 +395,17 @@ write_atomic(const char *path, const char *data, size_t len, unsigned mode,
 	split_path(path, &dir, &base);
 	tmp = xasprintf("%s/.%s.mailconf-XXXXXX", dir, base);
 	fd = open_temp(tmp, mode);
-	if (fd < 0) {
+	if (fd < 0)
 		diag_error(d, NULL, "cannot create a file in %s: %s", dir,
 		           strerror(errno));
-		goto out;
-	}
-	for (size_t done = 0; done < len;) {
-		ssize_t n = write(fd, data + done, len - done);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			diag_error(d, NULL, "cannot write %s: %s", tmp,
+	else if (fill(fd, tmp, data, len, mode, durable, d)) {
+		ok = rename(tmp, path) == 0;
+		if (!ok) {
+			diag_error(d, NULL, "cannot replace %s: %s", path,
 			           strerror(errno));
-			goto fail;
+			unlink(tmp);
 		}
-		done += (size_t)n;
 	}
-	if (((mode & umask_now()) != 0 && fchmod(fd, mode) != 0) ||
-	    (durable && fsync(fd) != 0)) {
-		diag_error(d, NULL, "cannot write %s: %s", tmp,
-		           strerror(errno));
-		goto fail;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		diag_error(d, NULL, "cannot write %s: %s", tmp,
-		           strerror(errno));
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0) {
-		diag_error(d, NULL, "cannot replace %s: %s", path,
-		           strerror(errno));
-		goto fail;
-	}
-	ok = true;
-	goto out;
-fail:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-out:
 	free(tmp);
 	free(dir);
 	return ok;
@@ -473,25 +474,22 @@ bydir_free(const struct plan *p, struct bydir *g)
  * keep, the hashes recorded before stay too: written before the files
  * are replaced, the manifest then vouches for the old content and the new,
  * so an interrupted run leaves every file recognisably mailconf's. */
-static bool
-update_manifest(const struct plan *p, const struct bydir *g, size_t i0,
-                bool keep, bool fresh, struct diag *d)
+/* compose_manifest writes to out the manifest of the directory of file
+ * i0 (the first there): what old (the one there, or empty) recorded for
+ * other files, and with keep for these too, then these files' hashes. */
+static void
+compose_manifest(const struct plan *p, const struct bydir *g, size_t i0,
+                 const struct buf *old, bool keep, struct buf *out)
 {
-	const char *dir = g->dir[i0];
-	char *path = xasprintf("%s/%s", dir, MANIFEST_NAME);
-	struct buf old = BUF_INIT, out = BUF_INIT;
-	bool exists = false, ok = true;
 	size_t pos = 0;
 
-	if (!fresh)
-		ok = read_all(path, &old, &exists, d);
-	buf_puts(&out, "# mailconf: files written here and a hash of their "
-	               "content; mailconf only replaces these\n");
+	buf_puts(out, "# mailconf: files written here and a hash of their "
+	              "content; mailconf only replaces these\n");
 	/* Keep what earlier runs recorded for files this run did not touch. */
-	while (ok && pos < old.len) {
-		const char *line = old.data + pos;
-		const char *nl = memchr(line, '\n', old.len - pos);
-		size_t n = nl != NULL ? (size_t)(nl - line) : old.len - pos;
+	while (pos < old->len) {
+		const char *line = old->data + pos;
+		const char *nl = memchr(line, '\n', old->len - pos);
+		size_t n = nl != NULL ? (size_t)(nl - line) : old->len - pos;
 		const char *sp = memchr(line, ' ', n);
 		bool mine = false;
 
@@ -505,13 +503,12 @@ update_manifest(const struct plan *p, const struct bydir *g, size_t i0,
 			        memcmp(base, sp + 1, strlen(base)) == 0;
 		}
 		if (!mine || keep) {
-			buf_add(&out, line, n);
-			buf_putc(&out, '\n');
+			buf_add(out, line, n);
+			buf_putc(out, '\n');
 		}
 	}
-	for (size_t i = i0; ok && i < p->n; i = g->next[i]) {
+	for (size_t i = i0; i < p->n; i = g->next[i]) {
 		const struct outfile *f = &p->files[i];
-
 		unsigned long long h =
 		    manifest_hash(buf_cstr(&f->data), f->data.len);
 		char hex[17];
@@ -519,12 +516,27 @@ update_manifest(const struct plan *p, const struct bydir *g, size_t i0,
 		for (int k = 0; k < 16; k++)
 			hex[k] = "0123456789abcdef"[(h >> (60 - 4 * k)) & 15];
 		hex[16] = '\0';
-		buf_puts(&out, MANIFEST_TAG);
-		buf_puts(&out, hex);
-		buf_putc(&out, ' ');
-		buf_puts(&out, g->base[i]);
-		buf_putc(&out, '\n');
+		buf_puts(out, MANIFEST_TAG);
+		buf_puts(out, hex);
+		buf_putc(out, ' ');
+		buf_puts(out, g->base[i]);
+		buf_putc(out, '\n');
 	}
+}
+
+static bool
+update_manifest(const struct plan *p, const struct bydir *g, size_t i0,
+                bool keep, bool fresh, struct diag *d)
+{
+	const char *dir = g->dir[i0];
+	char *path = xasprintf("%s/%s", dir, MANIFEST_NAME);
+	struct buf old = BUF_INIT, out = BUF_INIT;
+	bool exists = false, ok = true;
+
+	if (!fresh)
+		ok = read_all(path, &old, &exists, d);
+	if (ok)
+		compose_manifest(p, g, i0, &old, keep, &out);
 	/* 0600: the hashes of rc files that hold a password would let
 	 * anyone who can read the directory test guesses. */
 	if (ok && !(exists && old.len == out.len &&
@@ -739,6 +751,102 @@ plan_write(struct plan *p, struct diag *d, int *written, int *unchanged)
 			ok = write_dir(p, &g, i, written, unchanged, d);
 	bydir_free(p, &g);
 	return ok;
+}
+
+/* staged_name is where plan_stage puts dir/name: the temporary name
+ * write_atomic would use, with tag for the six random characters, so that
+ * a run killed while staging leaves only what sweep removes. */
+static char *
+staged_name(const char *dir, const char *name, const char *tag)
+{
+	return xasprintf("%s/.%s.mailconf-%s", dir, name, tag);
+}
+
+static bool
+stage_one(const char *dir, const char *name, const char *tag,
+          const struct buf *data, unsigned mode, bool durable, struct diag *d)
+{
+	char *tmp = staged_name(dir, name, tag);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	              (mode_t)(mode & 07777));
+	bool ok = fd >= 0;
+
+	if (!ok)
+		diag_error(d, NULL, "cannot create %s: %s", tmp,
+		           strerror(errno));
+	else
+		ok = fill(fd, tmp, buf_cstr(data), data->len, mode, durable, d);
+	free(tmp);
+	return ok;
+}
+
+bool
+plan_stage(const struct plan *p, const char *tag, struct diag *d)
+{
+	struct bydir g;
+	struct buf none = BUF_INIT, manifest = BUF_INIT;
+	bool ok = true;
+
+	if (p->n == 0)
+		return true;
+	bydir_build(p, &g);
+	compose_manifest(p, &g, 0, &none, false, &manifest);
+	ok = stage_one(g.dir[0], MANIFEST_NAME, tag, &manifest, 0600,
+	               p->durable, d);
+	for (size_t i = 0; ok && i < p->n; i = g.next[i])
+		ok = stage_one(g.dir[0], g.base[i], tag, &p->files[i].data,
+		               p->files[i].mode, p->durable, d);
+	buf_free(&manifest);
+	bydir_free(p, &g);
+	return ok;
+}
+
+int
+stage_commit(const char *dir, const char *const *names, const char *tag,
+             int *written, struct diag *d)
+{
+	char *tmp = staged_name(dir, MANIFEST_NAME, tag);
+	char *path = xasprintf("%s/%s", dir, MANIFEST_NAME);
+	int rc = rename(tmp, path) == 0 ? 1 : errno == ENOENT ? 0 : -1;
+
+	if (rc < 0)
+		diag_error(d, NULL, "cannot replace %s: %s", path,
+		           strerror(errno));
+	free(tmp);
+	free(path);
+	/* The manifest, renamed first, vouches for the files that follow. */
+	for (size_t i = 0; rc > 0 && names[i] != NULL; i++) {
+		tmp = staged_name(dir, names[i], tag);
+		path = xasprintf("%s/%s", dir, names[i]);
+		if (rename(tmp, path) == 0)
+			(*written)++;
+		else if (errno != ENOENT) {
+			diag_error(d, NULL, "cannot replace %s: %s", path,
+			           strerror(errno));
+			rc = -1;
+		}
+		free(tmp);
+		free(path);
+	}
+	return rc;
+}
+
+void
+stage_drop(const char *dir, const char *const *names, const char *tag)
+{
+	char *tmp = staged_name(dir, MANIFEST_NAME, tag);
+	bool staged = unlink(tmp) == 0;
+
+	free(tmp);
+	/* Nothing staged here: the directory was there before the run. */
+	if (!staged)
+		return;
+	for (size_t i = 0; names[i] != NULL; i++) {
+		tmp = staged_name(dir, names[i], tag);
+		unlink(tmp);
+		free(tmp);
+	}
+	rmdir(dir);
 }
 
 void

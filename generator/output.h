@@ -62,6 +62,24 @@ void plan_free(struct plan *p);
 /* plan_diff appends to out a unified diff of what plan_write would change
  * (a missing file diffs against /dev/null; a mode change is noted). */
 void plan_diff(const struct plan *p, struct buf *out, struct diag *d);
+/* Staging: a team's new directories are written under temporary names
+ * while the rest of the team is still being checked, then renamed into
+ * place, or removed when the run fails, so that each person's files are
+ * rendered once. tag is six letters or digits, the same for a whole run.
+ *
+ * plan_stage writes p's files, all in one directory this run created, and
+ * their manifest, each to the temporary name write_atomic would use with
+ * tag. False on a system error, reported. */
+bool plan_stage(const struct plan *p, const char *tag, struct diag *d);
+/* stage_commit renames what plan_stage wrote in dir into place: the
+ * manifest, then each of names (NULL-terminated) that was staged. 1 when
+ * it did, 0 when nothing was staged there, -1 on a system error
+ * (reported); *written counts the files. */
+int stage_commit(const char *dir, const char *const *names, const char *tag,
+                 int *written, struct diag *d);
+/* stage_drop removes what plan_stage wrote in dir, then dir if empty;
+ * where nothing was staged, it touches nothing. */
+void stage_drop(const char *dir, const char *const *names, const char *tag);
 /* output_mkdirs creates dir and its missing parents with mode. */
 bool output_mkdirs(const char *dir, unsigned mode, struct diag *d);
 

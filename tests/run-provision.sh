@@ -67,6 +67,9 @@ print("last@example.com,Last,pass show " + "x" * 480)
 [ $? = 1 ] && ok || fail "users: an over-long line in the last row: wrong exit"
 [ ! -e "$tmp/long" ] && ok || fail "users: an over-long line in the last row did not stop the other rows"
 grep -q "long.csv:302: error: msmtp: line [0-9]* would be [0-9]* bytes long" "$tmp/err" && ok || { fail "users: the over-long line's row is not named"; cat "$tmp/err"; }
+"$bin" generate "$spec" --users "$tmp/long.csv" --out "$tmp/longk" --keep-going -q 2>"$tmp/err"
+[ $? = 1 ] && [ "$(ls "$tmp/longk" | wc -l)" = 300 ] && [ ! -e "$tmp/longk/last@example.com" ] && ok ||
+	fail "users: --keep-going with an over-long line did not write the other 300"
 head -n 301 "$tmp/long.csv" >"$tmp/team300.csv"
 mkdir -p "$tmp/t300/u299@example.com"
 echo "mine" >"$tmp/t300/u299@example.com/msmtprc"
@@ -83,6 +86,26 @@ echo "U002@Example.COM,Again," >>"$tmp/dup.csv"
 grep -q "dup.csv:302: error: column 1 (email): U002@Example.COM is listed twice" "$tmp/err" && ok || { fail "users: far duplicate message"; cat "$tmp/err"; }
 [ "$(grep -c 'listed twice' "$tmp/err")" = 1 ] && ok || fail "users: a false duplicate was reported"
 printf 'email\nc693596@example.com\nc1170850@example.com\n' >"$tmp/collide.csv"
+# Killed at random while staging or renaming, a run leaves complete files
+# or none, and the next run finishes the tree and sweeps what was left.
+# The kills spread over a clean run's time, to fall in every phase.
+t0=$(date +%s%N)
+"$bin" generate "$spec" --users "$tmp/team300.csv" --out "$tmp/fresh300" -q 2>/dev/null
+ms=$((($(date +%s%N) - t0) / 1000000))
+for i in 1 2 3 4 5 6 7 8 9; do
+	"$bin" generate "$spec" --users "$tmp/team300.csv" --out "$tmp/killed" -q 2>/dev/null &
+	sleep "$(awk -v ms="$ms" -v i="$i" 'BEGIN { printf "%.3f", ms * i / 10000 }')"
+	kill -9 $! 2>/dev/null
+	wait $! 2>/dev/null
+done
+partial=0
+for f in $(cd "$tmp/killed" && find . -type f ! -name '.*.mailconf-??????' ! -name .mailconf-manifest); do
+	cmp -s "$tmp/killed/$f" "$tmp/fresh300/$f" || partial=$((partial + 1))
+done
+[ $partial = 0 ] && ok || fail "users: killed runs left $partial files that are not the finished ones"
+"$bin" generate "$spec" --users "$tmp/team300.csv" --out "$tmp/killed" -q 2>"$tmp/err" && ok || { fail "users: run after kills: exit $?"; cat "$tmp/err"; }
+[ "$(find "$tmp/killed" -name '.*.mailconf-??????' | wc -l)" = 0 ] && ok || fail "users: temporary files left after the repairing run"
+diff -r "$tmp/killed" "$tmp/fresh300" >/dev/null && ok || fail "users: the tree after kills differs from a clean run's"
 # Modes are exact whatever the umask: 0600 rc files, 0644 the rest.
 for m in 077 000; do
 	(umask $m && "$bin" generate "$spec" --users "$tmp/collide.csv" --target msmtp,checklist --out "$tmp/umask$m" -q) 2>"$tmp/err" || fail "users: umask $m: exit $?"
