@@ -30,11 +30,14 @@ collect(void *ctx, xmlErrorPtr err)
 	}
 }
 
+/* declares says whether the reader's DOCTYPE node holds declarations
+ * (xmlTextReaderCurrentDoc would hand the document over to be freed). */
 static bool
-declares(xmlDocPtr doc)
+declares(xmlTextReaderPtr r)
 {
-	return doc != NULL && doc->intSubset != NULL &&
-	       doc->intSubset->children != NULL;
+	xmlNodePtr dtd = xmlTextReaderCurrentNode(r);
+
+	return dtd != NULL && dtd->children != NULL;
 }
 
 bool
@@ -63,8 +66,7 @@ xml_check(const char *what, const char *text, size_t len, struct diag *d)
 		while ((rc = xmlTextReaderRead(r)) == 1)
 			if (xmlTextReaderNodeType(r) ==
 			        XML_READER_TYPE_DOCUMENT_TYPE &&
-			    declares(xmlTextReaderCurrentDoc(r)) &&
-			    first.len == 0) {
+			    declares(r) && first.len == 0) {
 				buf_puts(&first,
 				         "its DOCTYPE declares entities "
 				         "or elements; a template may not");
