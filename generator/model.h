@@ -12,11 +12,16 @@
 /* A key = value read from a source file, with where it was written.
  * Front ends (spec.c for INI) produce these; model_build types them. */
 struct entry {
-	char *section; /* lower case, e.g. "smtp.ssl" */
-	char *key;     /* lower case */
-	char *value;
+	char *section;    /* lower case, e.g. "smtp.ssl" */
+	char *key;        /* lower case */
+	char *value;      /* NULL: deferred, left in the file (source.reread) */
 	const char *file; /* borrowed from struct source */
 	int line;
+	/* A deferred value's line, for the front end that reads it back:
+	 * where it starts in file, its length and a hash of its bytes. */
+	long offset;
+	size_t len;
+	unsigned long long sum;
 };
 
 /* A section header, in the order sections appear (preset first). */
@@ -35,6 +40,10 @@ struct source {
 	size_t nsections;
 	char **files;
 	size_t nfiles;
+	/* reread returns a deferred entry's value (owned), read again from
+	 * its file; NULL, reported to d, when the file no longer holds what
+	 * it held. Set by the front end that deferred values. */
+	char *(*reread)(const struct entry *e, struct diag *d);
 };
 
 enum proto { PROTO_IMAP, PROTO_POP3, PROTO_SMTP };
