@@ -77,7 +77,7 @@ site_pattern_new(const char *text, size_t len, const char *hole)
 
 	p->serial = ++made;
 	p->text = xmalloc(len + 1);
-	for (;;) {
+	while (len > 0) {
 		const char *at = find(text + i, len - i, hole, hn);
 		size_t n = at != NULL ? (size_t)(at - text) - i : len - i;
 
@@ -90,7 +90,13 @@ site_pattern_new(const char *text, size_t len, const char *hole)
 		i += n + hn;
 	}
 	p->text[p->len] = '\0';
-	p->hash = fnv(FNV_OFFSET, p->text, p->len);
+	/* Lengths first, so that no text and cuts read as other ones. */
+	{
+		unsigned long long n[2] = {p->len, p->ncut};
+
+		p->hash = fnv(FNV_OFFSET, n, sizeof(n));
+	}
+	p->hash = fnv(p->hash, p->text, p->len);
 	for (size_t k = 0; k < p->ncut; k++) {
 		unsigned long long c = p->cut[k];
 
@@ -112,12 +118,6 @@ site_pattern_fill(const struct site_pattern *p, const char *domain,
 		from = p->cut[k];
 	}
 	buf_add(out, p->text + from, p->len - from);
-}
-
-size_t
-site_pattern_holes(const struct site_pattern *p)
-{
-	return p->ncut;
 }
 
 void
@@ -182,39 +182,47 @@ old_grow(struct old *o)
 	free(slot);
 }
 
+/* listed says whether a manifest line names something: a domain with
+ * its hash, or "FILE NAME"; not the comment. */
+static bool
+listed(const char *line)
+{
+	return line[0] != '#' && strchr(line, ' ') != NULL;
+}
+
 /* old_load adds the lines of the file name in the tree; a later line
  * for a name replaces an earlier one (the journal's the manifest's). */
 static void
 old_load(struct old *o, const char *root, const char *name)
 {
 	char *path = xasprintf("%s/%s", root, name);
-	struct buf b = BUF_INIT;
-	size_t pos = 0;
+	size_t pos = o->text.len;
 
-	if (buf_read_file(&b, path, (size_t)1 << 40) != 0) {
-		buf_free(&b);
+	if (buf_read_file(&o->text, path, (size_t)1 << 40) != 0) {
+		o->text.len = pos;
+		if (o->text.data != NULL)
+			o->text.data[pos] = '\0';
 		free(path);
 		return;
 	}
 	free(path);
-	while (pos < b.len) {
-		char *line = b.data + pos,
-		     *nl = memchr(line, '\n', b.len - pos);
-		size_t n = nl != NULL ? (size_t)(nl - line) : b.len - pos, i;
+	if (o->text.len > pos && o->text.data[o->text.len - 1] != '\n')
+		buf_putc(&o->text, '\n');
+	while (pos < o->text.len) {
+		char *line = o->text.data + pos,
+		     *nl = memchr(line, '\n', o->text.len - pos);
+		size_t i;
 
-		pos += n + (nl != NULL);
-		line[n] = '\0';
-		if (line[0] == '#' || strchr(line, ' ') == NULL)
+		*nl = '\0';
+		pos = (size_t)(nl + 1 - o->text.data);
+		if (!listed(line))
 			continue;
 		if (2 * (o->n + 1) > o->cap)
 			old_grow(o);
-		buf_add(&o->text, line, n + 1);
-		line = o->text.data + o->text.len - n - 1;
 		i = old_find(o, line, key_len(line));
 		o->n += o->slot[i] == 0;
-		o->slot[i] = o->text.len - n;
+		o->slot[i] = (size_t)(line - o->text.data) + 1;
 	}
-	buf_free(&b);
 }
 
 /* old_get looks key[0..n) up and marks it written or kept: true when the
@@ -270,8 +278,8 @@ struct site {
 	int journal;  /* -1 until this run adds a line */
 	bool failed;  /* a write failed */
 	bool stopped; /* the run did not give every domain */
-	/* This run made domains/: a domain directory that mkdir makes is
-	 * new, and one it finds was made by this run. */
+	/* domains/ was not there when the run began: a domain directory
+	 * that mkdir finds was made by this run. */
 	bool fresh;
 	bool chmod; /* the umask takes bits from 0644: set them */
 };
@@ -1035,9 +1043,12 @@ remove_gone(struct site *s)
 
 	for (size_t pos = 0; pos < o->text.len;) {
 		char *line = o->text.data + pos;
-		size_t n = strlen(line), i = old_find(o, line, key_len(line));
+		size_t i;
 
-		pos += n + 1;
+		pos += strlen(line) + 1;
+		if (!listed(line))
+			continue;
+		i = old_find(o, line, key_len(line));
 		if (o->mark[i] != 0)
 			continue;
 		o->mark[i] = 2;

@@ -32,8 +32,6 @@ struct site_pattern *site_pattern_new(const char *text, size_t len,
 /* site_pattern_fill appends p's content for domain to out. */
 void site_pattern_fill(const struct site_pattern *p, const char *domain,
                        struct buf *out);
-/* site_pattern_holes says how many times the domain goes into p. */
-size_t site_pattern_holes(const struct site_pattern *p);
 void site_pattern_free(struct site_pattern *p);
 
 /* One file of a domain, relative to the domain's directory. */
