@@ -100,26 +100,33 @@ is_address(const char *host)
 /* own_domain says whether host lies in the provider's domains, its id or
  * the extra host_domains. */
 static bool
-own_domain(const struct model *m, const char *host)
+own_domain(const struct model *m, const char *host, struct diag *d)
 {
-	if (in_domain(host, m->id))
+	struct model_walk *w;
+	const char *dom;
+	bool own = in_domain(host, m->id);
+
+	for (size_t i = 0; !own && i < m->nhost_domains; i++)
+		own = in_domain(host, m->host_domains[i]);
+	if (own)
 		return true;
-	for (size_t i = 0; i < m->ndomains; i++)
-		if (in_domain(host, m->domains[i]))
-			return true;
-	for (size_t i = 0; i < m->nhost_domains; i++)
-		if (in_domain(host, m->host_domains[i]))
-			return true;
-	return false;
+	w = model_walk_domains(m, d);
+	while (!own && (dom = model_walk_next(w)) != NULL)
+		own = in_domain(host, dom);
+	model_walk_end(w);
+	return own;
 }
 
 /* near_own guesses the intended host when host's tail is a near miss of a
  * provider domain: imap.gmai.com for gmail.com gives imap.gmail.com. */
 static char *
-near_own(const struct model *m, const char *host)
+near_own(const struct model *m, const char *host, struct diag *d)
 {
-	for (size_t i = 0; i < m->ndomains; i++) {
-		const char *dom = m->domains[i];
+	struct model_walk *w = model_walk_domains(m, d);
+	const char *dom;
+	char *guess = NULL;
+
+	while (guess == NULL && (dom = model_walk_next(w)) != NULL) {
 		size_t dots = 0;
 		const char *tail = host + strlen(host);
 
@@ -133,10 +140,11 @@ near_own(const struct model *m, const char *host)
 			}
 		}
 		if (edit_distance(tail, dom, 2) <= 2)
-			return xasprintf("%.*s%s", (int)(tail - host), host,
-			                 dom);
+			guess =
+			    xasprintf("%.*s%s", (int)(tail - host), host, dom);
 	}
-	return NULL;
+	model_walk_end(w);
+	return guess;
 }
 
 static void
@@ -159,17 +167,17 @@ lint_host(const struct model *m, const struct server *s,
 			preset = known[i + 1];
 		}
 	}
-	if (own_domain(m, s->host) && typo_of == NULL)
+	if (own_domain(m, s->host, d) && typo_of == NULL)
 		return;
-	if (typo_of != NULL && !own_domain(m, s->host)) {
+	if (typo_of != NULL && !own_domain(m, s->host, d)) {
 		lwarn(m, d, DIAG_WARNING, s->section, "host",
 		      "\"%s\" looks like a typo of \"%s\" (preset %s)", s->host,
 		      typo_of, preset);
 		return;
 	}
-	if (own_domain(m, s->host))
+	if (own_domain(m, s->host, d))
 		return;
-	guess = near_own(m, s->host);
+	guess = near_own(m, s->host, d);
 	if (guess != NULL)
 		lwarn(m, d, DIAG_WARNING, s->section, "host",
 		      "\"%s\" lies outside the provider's domains; did you "

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "dupes.h"
 #include "model.h"
 #include "text.h"
 #include "xalloc.h"
@@ -606,13 +607,86 @@ lang_entry(struct builder *b, const struct entry *e, enum skind kind)
 	return true;
 }
 
-/* domain_list appends the domains of e to the list *out of *n. */
+/* is_domains says whether e holds (part of) the provider's domain list:
+ * domains, or a domains.NAME continuation. */
+static bool
+is_domains(const struct entry *e)
+{
+	return strcmp(e->section, "provider") == 0 &&
+	       (strcmp(e->key, "domains") == 0 ||
+	        (strncmp(e->key, "domains.", 8) == 0 && e->key[8] != '\0'));
+}
+
+/* items splits e's value, read back from its file when deferred; NULL
+ * when that file changed (reported). */
+static char **
+items(const struct entry *e, const struct source *src, size_t *n,
+      struct diag *d)
+{
+	char *v;
+	char **list;
+
+	if (e->value != NULL)
+		return split_list(e->value, n);
+	v = src->reread(e, d);
+	if (v == NULL)
+		return NULL;
+	list = split_list(v, n);
+	free(v);
+	return list;
+}
+
+/* defer_domains prepares a model whose domain list stayed in the spec
+ * (spec_load_lean): one pass counts the names, one finds the few that
+ * may repeat, so that domain_list can tell repeats without holding the
+ * names. False when a file changed (reported). */
+static bool
+defer_domains(struct builder *b)
+{
+	const struct source *src = b->m->src;
+	size_t total = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1)
+			b->m->deferred = dupes_new(total, true);
+		for (size_t i = 0; i < src->nentries; i++) {
+			const struct entry *e = &src->entries[i];
+			size_t k;
+			char **v;
+
+			if (!is_domains(e))
+				continue;
+			v = items(e, src, &k, b->d);
+			if (v == NULL) {
+				b->errors++;
+				return false;
+			}
+			total += k;
+			for (size_t j = 0; pass == 1 && j < k; j++)
+				dupes_note(b->m->deferred, v[j]);
+			free_list(v, k);
+		}
+	}
+	return true;
+}
+
+/* domain_list appends the domains of e to the list *out of *n; for a
+ * deferred list (m->deferred) it only counts them, in m->ndeferred. */
 static void
 domain_list(struct builder *b, const struct entry *e, char ***list, size_t *n)
 {
 	size_t k;
-	char **v = split_list(e->value, &k), **out = *list;
+	char **v, **out = *list;
+	bool deferred = list == &b->m->domains && b->m->deferred != NULL;
 
+	if (deferred) {
+		v = items(e, b->m->src, &k, b->d);
+		if (v == NULL) {
+			b->errors++;
+			return;
+		}
+	} else
+		v = split_list(e->value, &k);
 	for (size_t i = 0; i < k; i++) {
 		const char *why = check_domain(v[i], false);
 		bool dup = false;
@@ -628,11 +702,18 @@ domain_list(struct builder *b, const struct entry *e, char ***list, size_t *n)
 			     v[i], why);
 			continue;
 		}
-		if (seen_add(&b->seen[list == &b->m->domains ? 0 : 1], v[i]))
+		if (deferred)
+			dup = dupes_again(b->m->deferred, v[i]);
+		else if (seen_add(&b->seen[list == &b->m->domains ? 0 : 1],
+		                  v[i]))
 			for (size_t j = 0; j < *n && !dup; j++)
 				dup = strcasecmp(out[j], v[i]) == 0;
 		if (dup) {
 			bwarn(b, e, "\"%s\" is listed twice", v[i]);
+			continue;
+		}
+		if (deferred) {
+			b->m->ndeferred++;
 			continue;
 		}
 		out = xreallocarray(out, *n + 1, sizeof(*out));
@@ -989,8 +1070,12 @@ check_values(struct builder *b)
 	}
 	for (size_t i = 0; i < src->nentries; i++) {
 		const struct entry *e = &src->entries[i];
-		const char *c = first_control(e->value);
+		const char *c;
 
+		/* A deferred value is the INI scan's, which checked it. */
+		if (e->value == NULL && is_name(e->section) && is_name(e->key))
+			continue;
+		c = e->value != NULL ? first_control(e->value) : NULL;
 		if (!is_name(e->section) || !is_name(e->key)) {
 			struct loc at = {e->file, e->line, NULL, NULL};
 
@@ -1019,6 +1104,22 @@ model_build(struct source *src, struct diag *d)
 
 	m->src = src;
 	check_values(&b);
+	for (size_t i = 0; i < src->nentries && b.errors == 0; i++)
+		if (src->entries[i].value == NULL) {
+			if (!is_domains(&src->entries[i]) ||
+			    src->reread == NULL) {
+				struct loc at = {src->entries[i].file,
+				                 src->entries[i].line, NULL,
+				                 NULL};
+
+				diag_error(
+				    d, &at,
+				    "internal error: a value other than "
+				    "a domain list was left in the file");
+				b.errors++;
+			} else if (m->deferred == NULL)
+				defer_domains(&b);
+		}
 	if (b.errors > 0) {
 		model_free(m);
 		return NULL;
@@ -1122,6 +1223,7 @@ model_free(struct model *m)
 	free(m->name);
 	free(m->short_name);
 	free_list(m->domains, m->ndomains);
+	dupes_free(m->deferred);
 	free_list(m->host_domains, m->nhost_domains);
 	for (size_t i = 0; i < m->nservers; i++) {
 		free(m->servers[i].section);
@@ -1173,4 +1275,65 @@ model_url_error(const char *url)
 	if (*host == '\0' || *host == '/')
 		return " has no host name";
 	return NULL;
+}
+
+struct model_walk {
+	const struct model *m;
+	struct diag *d;
+	size_t entry, item, nitems, next;
+	char **items;
+	bool failed;
+};
+
+struct model_walk *
+model_walk_domains(const struct model *m, struct diag *d)
+{
+	struct model_walk *w = xcalloc(1, sizeof(*w));
+
+	w->m = m;
+	w->d = d;
+	if (m->deferred != NULL)
+		dupes_rewind(m->deferred);
+	return w;
+}
+
+const char *
+model_walk_next(struct model_walk *w)
+{
+	const struct model *m = w->m;
+
+	if (m->deferred == NULL)
+		return w->next < m->ndomains ? m->domains[w->next++] : NULL;
+	/* domain_list's reading again: the same items, the same checks. */
+	while (!w->failed) {
+		while (w->item < w->nitems) {
+			const char *v = w->items[w->item++];
+
+			if (v[0] != '\0' && check_domain(v, false) == NULL &&
+			    !dupes_again(m->deferred, v))
+				return v;
+		}
+		free_list(w->items, w->nitems);
+		w->items = NULL;
+		w->item = w->nitems = 0;
+		while (w->entry < m->src->nentries &&
+		       !is_domains(&m->src->entries[w->entry]))
+			w->entry++;
+		if (w->entry == m->src->nentries)
+			return NULL;
+		w->items = items(&m->src->entries[w->entry++], m->src,
+		                 &w->nitems, w->d);
+		w->failed = w->items == NULL;
+	}
+	return NULL;
+}
+
+bool
+model_walk_end(struct model_walk *w)
+{
+	bool ok = !w->failed;
+
+	free_list(w->items, w->nitems);
+	free(w);
+	return ok;
 }

@@ -9,14 +9,21 @@
 
 #include "diag.h"
 
+struct dupes;
+
 /* A key = value read from a source file, with where it was written.
  * Front ends (spec.c for INI) produce these; model_build types them. */
 struct entry {
-	char *section; /* lower case, e.g. "smtp.ssl" */
-	char *key;     /* lower case */
-	char *value;
+	char *section;    /* lower case, e.g. "smtp.ssl" */
+	char *key;        /* lower case */
+	char *value;      /* NULL: deferred, left in the file (source.reread) */
 	const char *file; /* borrowed from struct source */
 	int line;
+	/* A deferred value's line, for the front end that reads it back:
+	 * where it starts in file, its length and a hash of its bytes. */
+	long offset;
+	size_t len;
+	unsigned long long sum;
 };
 
 /* A section header, in the order sections appear (preset first). */
@@ -35,6 +42,10 @@ struct source {
 	size_t nsections;
 	char **files;
 	size_t nfiles;
+	/* reread returns a deferred entry's value (owned), read again from
+	 * its file; NULL, reported to d, when the file no longer holds what
+	 * it held. Set by the front end that deferred values. */
+	char *(*reread)(const struct entry *e, struct diag *d);
 };
 
 enum proto { PROTO_IMAP, PROTO_POP3, PROTO_SMTP };
@@ -79,7 +90,7 @@ struct model {
 	char *id;
 	char *name;
 	char *short_name;
-	char **domains;
+	char **domains; /* none when deferred: see model_walk_domains */
 	size_t ndomains;
 	char **host_domains; /* extra domains servers may live in */
 	size_t nhost_domains;
@@ -98,6 +109,10 @@ struct model {
 	char *oauth_auth_url;
 	char *oauth_token_url;
 	struct source *src; /* owned: where each value came from */
+	/* Not NULL when the domain list stayed in the spec's files (a
+	 * source from spec_load_lean): the names it may repeat. Owned. */
+	struct dupes *deferred;
+	size_t ndeferred; /* the domains the deferred list holds */
 };
 
 /* model_build types and checks every entry of src, reporting each problem
@@ -127,6 +142,16 @@ const char *model_domain_error(const char *domain);
  * is not an http(s) URL a spec accepts, or NULL when it is. */
 const char *model_url_error(const char *url);
 void model_free(struct model *m);
+/* A walk over m's domains in order: from memory, or read back from the
+ * spec's files a line at a time for a deferred list (the same names the
+ * list would hold). One walk of a model at a time. */
+struct model_walk;
+struct model_walk *model_walk_domains(const struct model *m, struct diag *d);
+/* model_walk_next returns the next domain (borrowed until the next call),
+ * NULL at the end, or when a file changed (reported to d). */
+const char *model_walk_next(struct model_walk *w);
+/* model_walk_end frees w: false when a file changed under it. */
+bool model_walk_end(struct model_walk *w);
 void source_free(struct source *src);
 
 #endif

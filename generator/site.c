@@ -6,12 +6,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "dupes.h"
 #include "output.h"
 #include "site.h"
 #include "xalloc.h"
@@ -26,113 +28,273 @@
  * the old manifest. Removed once the manifest is written. */
 #define JOURNAL ".mailconf-site.journal"
 
-/* A map from a 64-bit key to a 64-bit value, open addressing; key 0 is
- * free. Keys are hashes of domain names: 16 bytes a slot keeps memory
- * flat enough for 100,000 domains. */
-struct map {
-	unsigned long long *key, *val;
+#define FNV_OFFSET 0xcbf29ce484222325ULL
+#define FNV_PRIME 0x100000001b3ULL
+
+static unsigned long long
+fnv(unsigned long long h, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= FNV_PRIME;
+	}
+	return h;
+}
+
+/* --- patterns ------------------------------------------------------------ */
+
+struct site_pattern {
+	char *text; /* the pieces, back to back */
+	size_t len;
+	size_t *cut; /* where in text the domain goes, ascending */
+	size_t ncut;
+	unsigned long long hash;   /* of the pieces and the cuts */
+	unsigned long long serial; /* no two patterns of a run share it */
+};
+
+/* find is memmem, which POSIX 2008 lacks. */
+static const char *
+find(const char *s, size_t n, const char *w, size_t wn)
+{
+	for (const char *p = s; wn > 0 && (size_t)(s + n - p) >= wn; p++) {
+		p = memchr(p, w[0], (size_t)(s + n - p) - wn + 1);
+		if (p == NULL)
+			return NULL;
+		if (memcmp(p, w, wn) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+struct site_pattern *
+site_pattern_new(const char *text, size_t len, const char *hole)
+{
+	static unsigned long long made;
+	struct site_pattern *p = xcalloc(1, sizeof(*p));
+	size_t hn = hole != NULL ? strlen(hole) : 0, i = 0;
+
+	p->serial = ++made;
+	p->text = xmalloc(len + 1);
+	while (len > 0) {
+		const char *at = find(text + i, len - i, hole, hn);
+		size_t n = at != NULL ? (size_t)(at - text) - i : len - i;
+
+		memcpy(p->text + p->len, text + i, n);
+		p->len += n;
+		if (at == NULL)
+			break;
+		p->cut = xreallocarray(p->cut, p->ncut + 1, sizeof(*p->cut));
+		p->cut[p->ncut++] = p->len;
+		i += n + hn;
+	}
+	p->text[p->len] = '\0';
+	/* Lengths first, so that no text and cuts read as other ones. */
+	{
+		unsigned long long n[2] = {p->len, p->ncut};
+
+		p->hash = fnv(FNV_OFFSET, n, sizeof(n));
+	}
+	p->hash = fnv(p->hash, p->text, p->len);
+	for (size_t k = 0; k < p->ncut; k++) {
+		unsigned long long c = p->cut[k];
+
+		p->hash = fnv(p->hash, &c, sizeof(c));
+	}
+	return p;
+}
+
+void
+site_pattern_fill(const struct site_pattern *p, const char *domain,
+                  struct buf *out)
+{
+	size_t dn = strlen(domain), from = 0;
+
+	buf_reserve(out, out->len + p->len + p->ncut * dn);
+	for (size_t k = 0; k < p->ncut; k++) {
+		buf_add(out, p->text + from, p->cut[k] - from);
+		buf_add(out, domain, dn);
+		from = p->cut[k];
+	}
+	buf_add(out, p->text + from, p->len - from);
+}
+
+void
+site_pattern_free(struct site_pattern *p)
+{
+	if (p == NULL)
+		return;
+	free(p->text);
+	free(p->cut);
+	free(p);
+}
+
+/* --- the last run's manifest ----------------------------------------------
+ * Its lines (and a killed run's journal's) are kept as text, indexed by
+ * name: a domain or "FILE NAME". A lookup compares names, so it is exact,
+ * and it marks the line; what is left unmarked at the end is removed.
+ * Nothing is kept per domain of this run. */
+
+struct old {
+	struct buf text;     /* the lines, each NUL-terminated */
+	size_t *slot;        /* a line's offset in text + 1; 0: free */
+	unsigned char *mark; /* per slot: 1 written or kept; 2 removed */
 	size_t cap, n;
 };
 
-static bool linked(const struct site *s, const char *path);
-
-static unsigned long long
-key_of(const char *s)
+static size_t
+key_len(const char *line)
 {
-	unsigned long long k = content_hash(s, strlen(s));
-
-	return k != 0 ? k : 1;
+	return strncmp(line, "FILE ", 5) == 0 ? strlen(line)
+	                                      : strcspn(line, " ");
 }
 
-/* file_key keys a FILE line: apart from domains, one of which may be
- * called like a file ("dns.zone"). */
-static unsigned long long
-file_key(const char *rel)
+/* old_find returns the slot of key[0..n), or the free slot it would take
+ * (there is one: the table is at most half full). */
+static size_t
+old_find(const struct old *o, const char *key, size_t n)
 {
-	unsigned long long k = content_hash("FILE ", 5);
+	size_t i = (size_t)fnv(FNV_OFFSET, key, n) & (o->cap - 1);
 
-	for (const char *c = rel; *c != '\0'; c++) {
-		k ^= (unsigned char)*c;
-		k *= 0x100000001b3ULL;
+	for (; o->slot[i] != 0; i = (i + 1) & (o->cap - 1)) {
+		const char *line = o->text.data + o->slot[i] - 1;
+
+		if (key_len(line) == n && memcmp(line, key, n) == 0)
+			break;
 	}
-	return k != 0 ? k : 1;
+	return i;
 }
 
-static void map_put(struct map *m, unsigned long long k, unsigned long long v);
-
 static void
-map_grow(struct map *m)
+old_grow(struct old *o)
 {
-	struct map big = {NULL, NULL, m->cap == 0 ? 4096 : 2 * m->cap, 0};
+	size_t *slot = o->slot, cap = o->cap;
 
-	big.key = xcalloc(big.cap, sizeof(*big.key));
-	big.val = xcalloc(big.cap, sizeof(*big.val));
-	for (size_t i = 0; i < m->cap; i++)
-		if (m->key[i] != 0)
-			map_put(&big, m->key[i], m->val[i]);
-	free(m->key);
-	free(m->val);
-	*m = big;
+	o->cap = cap == 0 ? 1024 : 2 * cap;
+	o->slot = xcalloc(o->cap, sizeof(*o->slot));
+	for (size_t i = 0; i < cap; i++)
+		if (slot[i] != 0) {
+			const char *line = o->text.data + slot[i] - 1;
+
+			o->slot[old_find(o, line, key_len(line))] = slot[i];
+		}
+	free(slot);
 }
 
+/* listed says whether a manifest line names something: a domain with
+ * its hash, or "FILE NAME"; not the comment. */
+static bool
+listed(const char *line)
+{
+	return line[0] != '#' && strchr(line, ' ') != NULL;
+}
+
+/* old_load adds the lines of the file name in the tree; a later line
+ * for a name replaces an earlier one (the journal's the manifest's). */
 static void
-map_put(struct map *m, unsigned long long k, unsigned long long v)
+old_load(struct old *o, const char *root, const char *name)
+{
+	char *path = xasprintf("%s/%s", root, name);
+	size_t pos = o->text.len;
+
+	if (buf_read_file(&o->text, path, (size_t)1 << 40) != 0) {
+		o->text.len = pos;
+		if (o->text.data != NULL)
+			o->text.data[pos] = '\0';
+		free(path);
+		return;
+	}
+	free(path);
+	if (o->text.len > pos && o->text.data[o->text.len - 1] != '\n')
+		buf_putc(&o->text, '\n');
+	while (pos < o->text.len) {
+		char *line = o->text.data + pos,
+		     *nl = memchr(line, '\n', o->text.len - pos);
+		size_t i;
+
+		*nl = '\0';
+		pos = (size_t)(nl + 1 - o->text.data);
+		if (!listed(line))
+			continue;
+		if (2 * (o->n + 1) > o->cap)
+			old_grow(o);
+		i = old_find(o, line, key_len(line));
+		o->n += o->slot[i] == 0;
+		o->slot[i] = (size_t)(line - o->text.data) + 1;
+	}
+}
+
+/* old_get looks key[0..n) up and marks it written or kept: true when the
+ * last run vouched for it, with its hash in *hash (0: a killed run's). */
+static bool
+old_get(struct old *o, const char *key, size_t n, unsigned long long *hash)
 {
 	size_t i;
+	const char *line;
 
-	if (2 * (m->n + 1) > m->cap)
-		map_grow(m);
-	for (i = k & (m->cap - 1); m->key[i] != 0 && m->key[i] != k;
-	     i = (i + 1) & (m->cap - 1))
-		;
-	m->n += m->key[i] == 0;
-	m->key[i] = k;
-	m->val[i] = v;
-}
-
-static bool
-map_get(const struct map *m, unsigned long long k, unsigned long long *v)
-{
-	if (m->cap == 0)
+	if (o->n == 0)
 		return false;
-	for (size_t i = k & (m->cap - 1); m->key[i] != 0;
-	     i = (i + 1) & (m->cap - 1))
-		if (m->key[i] == k) {
-			*v = m->val[i];
-			return true;
-		}
-	return false;
+	i = old_find(o, key, n);
+	if (o->slot[i] == 0)
+		return false;
+	o->mark[i] = 1;
+	line = o->text.data + o->slot[i] - 1;
+	if (strncmp(line, "FILE ", 5) == 0)
+		return true;
+	return sscanf(line + n + 1, "%16llx", hash) == 1;
 }
 
 static void
-map_free(struct map *m)
+old_free(struct old *o)
 {
-	free(m->key);
-	free(m->val);
+	buf_free(&o->text);
+	free(o->slot);
+	free(o->mark);
 }
+
+/* --- the tree ------------------------------------------------------------ */
 
 struct site {
 	const struct site_opts *o;
 	struct diag *d;
 	struct site_stats *st;
-	struct map old; /* domain -> content hash, from the manifest (0:
-	                   unknown, from the journal); FILE keys -> 1 */
-	struct map now; /* the same, this run */
+	struct old old;
+	struct dupes *many; /* with more than one spec: their repeats */
 	struct site_stream *manifest;
 	struct buf scratch; /* a file read back for comparison */
+	struct buf data;    /* a domain's file, filled in */
+	struct buf path;    /* the path being written */
+	struct buf tmp;     /* and its temporary file's */
+	/* The hash of the files of the last domain (their names and
+	 * patterns), the same for every domain of a spec. */
+	struct {
+		char *name;
+		unsigned long long serial;
+	} last[8];
+	size_t nlast;
+	unsigned long long last_hash;
 	int lock;
-	int journal; /* -1 until this run adds a line */
-	bool failed;
+	int journal;  /* -1 until this run adds a line */
+	bool failed;  /* a write failed */
+	bool stopped; /* the run did not give every domain */
+	/* domains/ was not there when the run began: a domain directory
+	 * that mkdir finds was made by this run. */
+	bool fresh;
+	bool chmod; /* the umask takes bits from 0644: set them */
 };
 
 struct site_stream {
 	struct site *s;
 	char *path, *tmp;
 	int fd;
-	unsigned long long hash; /* FNV-1a, continued over every write */
-	size_t len;
-	struct buf pending;
+	/* The file being replaced, read alongside while it holds what was
+	 * written so far; -1 once it differs (or there is none). */
+	int old;
+	struct buf pending, was;
 };
+
+static bool linked(const struct site *s, const char *path);
 
 static void
 syserr(struct site *s, const char *what, const char *path)
@@ -140,6 +302,12 @@ syserr(struct site *s, const char *what, const char *path)
 	diag_error(s->d, NULL, "site: cannot %s %s: %s", what, path,
 	           strerror(errno));
 	s->failed = true;
+}
+
+void
+site_stop(struct site *s)
+{
+	s->stopped = true;
 }
 
 /* tmp_name is where path's new content is written first: in the same
@@ -285,10 +453,14 @@ journal(struct site *s, const char *name, const char *hash)
 		if (s->journal < 0)
 			return false;
 	}
-	if (hash != NULL)
-		buf_printf(&line, "%s %s\n", name, hash);
-	else
-		buf_printf(&line, "FILE %s\n", name);
+	if (hash == NULL)
+		buf_puts(&line, "FILE ");
+	buf_puts(&line, name);
+	if (hash != NULL) {
+		buf_putc(&line, ' ');
+		buf_puts(&line, hash);
+	}
+	buf_putc(&line, '\n');
 	ok = write(s->journal, line.data, line.len) == (ssize_t)line.len;
 	if (!ok)
 		syserr(s, "write", JOURNAL);
@@ -296,44 +468,84 @@ journal(struct site *s, const char *name, const char *hash)
 	return ok;
 }
 
-/* journal_file notes a file the manifest does not list yet. */
-static void
-journal_file(struct site *s, const char *rel)
+/* file_seen looks a FILE line up (marking it): whether the last run
+ * listed rel. */
+static bool
+file_seen(struct site *s, const char *rel)
 {
-	unsigned long long v;
+	char *key = xasprintf("FILE %s", rel);
+	unsigned long long h;
+	bool had = old_get(&s->old, key, strlen(key), &h);
 
-	if (!map_get(&s->old, file_key(rel), &v))
+	free(key);
+	return had;
+}
+
+/* manifest_file notes rel in the manifest (and first in the journal when
+ * the last run did not list it). */
+static void
+manifest_file(struct site *s, const char *rel)
+{
+	struct buf line = BUF_INIT;
+
+	if (!file_seen(s, rel))
 		journal(s, rel, NULL);
+	buf_printf(&line, "FILE %s\n", rel);
+	site_stream_write(s->manifest, line.data, line.len);
+	buf_free(&line);
 }
 
 struct site_stream *
 site_stream_open(struct site *s, const char *rel)
 {
 	struct site_stream *t = xcalloc(1, sizeof(*t));
+	struct stat st;
 
 	t->s = s;
 	t->path = xasprintf("%s/%s", s->o->out, rel);
-	if (s->manifest != NULL) {
-		struct buf line = BUF_INIT;
-
-		journal_file(s, rel);
-		map_put(&s->now, file_key(rel), 1);
-		buf_printf(&line, "FILE %s\n", rel);
-		site_stream_write(s->manifest, line.data, line.len);
-		buf_free(&line);
-	}
+	if (s->manifest != NULL)
+		manifest_file(s, rel);
 	t->tmp = tmp_name(t->path);
-	t->hash = content_hash("", 0);
 	t->fd = create(s, t->tmp);
+	t->old = open(t->path, O_RDONLY | O_NOFOLLOW);
+	if (t->old >= 0 && (fstat(t->old, &st) != 0 || !S_ISREG(st.st_mode))) {
+		close(t->old);
+		t->old = -1;
+	}
 	return t;
+}
+
+/* differs stops comparing with the old file. */
+static void
+differs(struct site_stream *t)
+{
+	if (t->old >= 0)
+		close(t->old);
+	t->old = -1;
+}
+
+/* same_next says whether the old file's next n bytes are data[0..n). */
+static bool
+same_next(struct site_stream *t, const char *data, size_t n)
+{
+	size_t got = 0;
+	ssize_t k = 1;
+
+	buf_reserve(&t->was, n + 1);
+	while (got < n && (k = read(t->old, t->was.data + got, n - got)) > 0)
+		got += (size_t)k;
+	return got == n && memcmp(t->was.data, data, n) == 0;
 }
 
 static void
 stream_flush(struct site_stream *t)
 {
-	if (t->fd >= 0 && t->pending.len > 0 &&
-	    write(t->fd, t->pending.data, t->pending.len) !=
-	        (ssize_t)t->pending.len)
+	if (t->pending.len == 0)
+		return;
+	if (t->old >= 0 && !same_next(t, t->pending.data, t->pending.len))
+		differs(t);
+	if (t->fd >= 0 && write(t->fd, t->pending.data, t->pending.len) !=
+	                      (ssize_t)t->pending.len)
 		syserr(t->s, "write", t->tmp);
 	buf_reset(&t->pending);
 }
@@ -341,103 +553,49 @@ stream_flush(struct site_stream *t)
 void
 site_stream_write(struct site_stream *t, const char *data, size_t len)
 {
-	/* FNV-1a continues byte by byte over the concatenation. */
-	for (size_t i = 0; i < len; i++) {
-		t->hash ^= (unsigned char)data[i];
-		t->hash *= 0x100000001b3ULL;
-	}
-	t->len += len;
 	buf_add(&t->pending, data, len);
 	if (t->pending.len >= 65536)
 		stream_flush(t);
 }
 
-/* file_hash hashes path's content, reading in chunks; false when it
- * cannot be read (then it is not the same). */
-static bool
-file_hash(const char *path, size_t *len, unsigned long long *hash)
-{
-	char chunk[65536];
-	int fd = open(path, O_RDONLY | O_NOFOLLOW);
-	ssize_t n;
-
-	if (fd < 0)
-		return false;
-	*hash = content_hash("", 0);
-	*len = 0;
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
-		for (ssize_t i = 0; i < n; i++) {
-			*hash ^= (unsigned char)chunk[i];
-			*hash *= 0x100000001b3ULL;
-		}
-		*len += (size_t)n;
-	}
-	close(fd);
-	return n == 0;
-}
-
 void
 site_stream_close(struct site_stream *t)
 {
-	size_t len;
-	unsigned long long hash;
+	char c;
 
 	stream_flush(t);
 	if (t->fd >= 0) {
-		/* Unchanged: leave the old file and its mtime alone. */
-		if (file_hash(t->path, &len, &hash) && len == t->len &&
-		    hash == t->hash) {
+		/* Unchanged: leave the old file and its mtime alone; a run
+		 * that stopped early has written only part of the file. */
+		if (t->s->stopped ||
+		    (t->old >= 0 && read(t->old, &c, 1) == 0)) {
 			close(t->fd);
 			unlink(t->tmp);
-			t->s->st->unchanged++;
+			t->s->st->unchanged += !t->s->stopped;
 		} else
 			commit(t->s, t->fd, t->tmp, t->path);
 	}
+	differs(t);
 	buf_free(&t->pending);
+	buf_free(&t->was);
 	free(t->path);
 	free(t->tmp);
 	free(t);
-}
-
-/* load_manifest reads the manifest, or the journal a killed run left. */
-static void
-load_manifest(struct site *s, const char *name)
-{
-	char *path = xasprintf("%s/%s", s->o->out, name);
-	FILE *f = fopen(path, "r");
-	char line[1024];
-
-	free(path);
-	if (f == NULL)
-		return;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		char *sp = strchr(line, ' ');
-		unsigned long long h;
-
-		if (line[0] == '#' || sp == NULL)
-			continue;
-		if (strncmp(line, "FILE ", 5) == 0) {
-			line[strcspn(line, "\n")] = '\0';
-			map_put(&s->old, file_key(line + 5), 1);
-			continue;
-		}
-		*sp = '\0';
-		if (sscanf(sp + 1, "%16llx", &h) == 1)
-			map_put(&s->old, key_of(line), h);
-	}
-	fclose(f);
 }
 
 struct site *
 site_open(const struct site_opts *o, struct site_stats *st, struct diag *d)
 {
 	struct site *s = xcalloc(1, sizeof(*s));
-	char *lock;
+	char *lock, *dir;
+	struct stat sb;
+	mode_t mask;
 
 	s->o = o;
 	s->d = d;
 	s->st = st;
 	s->journal = -1;
+	s->last_hash = FNV_OFFSET;
 	memset(st, 0, sizeof(*st));
 	if (!output_mkdirs(o->out, 0755, d)) {
 		free(s);
@@ -458,8 +616,15 @@ site_open(const struct site_opts *o, struct site_stats *st, struct diag *d)
 		return NULL;
 	}
 	free(lock);
-	load_manifest(s, MANIFEST);
-	load_manifest(s, JOURNAL);
+	old_load(&s->old, o->out, MANIFEST);
+	old_load(&s->old, o->out, JOURNAL);
+	s->old.mark = xcalloc(s->old.cap + 1, 1);
+	dir = xasprintf("%s/domains", o->out);
+	s->fresh = lstat(dir, &sb) != 0 && errno == ENOENT;
+	free(dir);
+	mask = umask(022);
+	umask(mask);
+	s->chmod = (mask & 0644) != 0;
 	s->manifest = site_stream_open(s, MANIFEST);
 	{
 		static const char head[] =
@@ -469,6 +634,19 @@ site_open(const struct site_opts *o, struct site_stats *st, struct diag *d)
 		site_stream_write(s->manifest, head, sizeof(head) - 1);
 	}
 	return s;
+}
+
+void
+site_expect(struct site *s, size_t n)
+{
+	dupes_free(s->many);
+	s->many = dupes_new(n, false);
+}
+
+void
+site_note(struct site *s, const char *domain)
+{
+	dupes_note(s->many, domain);
 }
 
 static void unlink_ours(struct site *s, const char *path, bool *any);
@@ -519,51 +697,202 @@ planted(struct site *s, const char *domain)
 	return link;
 }
 
+/* make_new makes domain's directory, when it is not there: then nothing
+ * of the domain is, and its files need no comparing. */
+static bool
+make_new(struct site *s, const char *domain)
+{
+	buf_reset(&s->path);
+	buf_puts(&s->path, s->o->out);
+	buf_puts(&s->path, "/domains/");
+	buf_puts(&s->path, domain);
+	if (mkdir(s->path.data, 0755) == 0)
+		return true;
+	if (errno == ENOENT) {
+		char *dir = xasprintf("%s/domains", s->o->out);
+		bool made = mkdirs_up(dir);
+
+		free(dir);
+		return made && mkdir(s->path.data, 0755) == 0;
+	}
+	return false;
+}
+
+/* write_new writes the files of a domain whose directory make_new just
+ * made (its path in s->path): each directory made once, nothing compared,
+ * no chmod unless the umask asks for one. */
+static void
+write_new(struct site *s, const char *domain, const struct site_file *files,
+          size_t nfiles)
+{
+	struct buf *tmp = &s->tmp;
+	size_t root = s->path.len;
+	struct {
+		const char *name;
+		size_t n;
+	} made[16];
+	size_t nmade = 0;
+
+	for (size_t i = 0; i < nfiles; i++) {
+		const char *name = files[i].name, *base = strrchr(name, '/');
+		size_t dir = base != NULL ? (size_t)(base + 1 - name) : 0;
+		bool dirs = true;
+		int fd;
+
+		for (const char *sl = strchr(name, '/'); sl != NULL && dirs;
+		     sl = strchr(sl + 1, '/')) {
+			size_t n = (size_t)(sl - name), k = 0;
+
+			while (k < nmade &&
+			       (made[k].n != n ||
+			        strncmp(made[k].name, name, n) != 0))
+				k++;
+			if (k < nmade)
+				continue;
+			s->path.len = root;
+			buf_putc(&s->path, '/');
+			buf_add(&s->path, name, n);
+			dirs =
+			    mkdir(s->path.data, 0755) == 0 || errno == EEXIST;
+			if (!dirs)
+				syserr(s, "create directory", s->path.data);
+			else if (nmade < sizeof(made) / sizeof(*made)) {
+				made[nmade].name = name;
+				made[nmade++].n = n;
+			}
+		}
+		s->path.len = root;
+		if (!dirs)
+			continue;
+		buf_reset(tmp);
+		buf_add(tmp, s->path.data, root);
+		buf_putc(tmp, '/');
+		buf_add(tmp, name, dir);
+		buf_putc(tmp, '.');
+		buf_puts(tmp, name + dir);
+		buf_puts(tmp, ".mailconf-tmp");
+		buf_putc(&s->path, '/');
+		buf_puts(&s->path, name);
+		buf_reset(&s->data);
+		site_pattern_fill(files[i].pattern, domain, &s->data);
+		fd = open(tmp->data, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW,
+		          0644);
+		if (fd < 0 || (s->chmod && fchmod(fd, 0644) != 0) ||
+		    write(fd, s->data.data, s->data.len) !=
+		        (ssize_t)s->data.len) {
+			syserr(s, fd < 0 ? "create" : "write", tmp->data);
+			if (fd >= 0)
+				close(fd);
+			unlink(tmp->data);
+		} else
+			commit(s, fd, tmp->data, s->path.data);
+		s->path.len = root;
+		s->path.data[root] = '\0';
+	}
+}
+
+/* write_domain writes a domain's files that the manifest does not vouch
+ * for: had, the last run listed it, with hash was (0: a killed run). */
+static void
+write_domain(struct site *s, const char *domain, const struct site_file *files,
+             size_t nfiles, bool had, unsigned long long was)
+{
+	/* A domain directory this run has not made may be anything. */
+	bool known_new = s->fresh && !had;
+
+	if (!known_new && planted(s, domain))
+		return; /* reported: nothing is written through the link */
+	/* The journal first: a run killed after it has made the directory
+	 * leaves a line that lets the next run remove what it wrote. */
+	if (!(had && was == 0) && !journal(s, domain, "0000000000000000"))
+		return;
+	if (!had && make_new(s, domain)) {
+		write_new(s, domain, files, nfiles);
+		return;
+	}
+	if (known_new && planted(s, domain))
+		return;
+	for (size_t i = 0; i < nfiles; i++) {
+		char *rel = xasprintf("domains/%s/%s", domain, files[i].name);
+
+		buf_reset(&s->data);
+		site_pattern_fill(files[i].pattern, domain, &s->data);
+		put(s, rel, s->data.data, s->data.len, had && was == 0);
+		free(rel);
+	}
+	/* A domain the last run did not write has nothing to drop. */
+	if (had)
+		drop_others(s, domain, files, nfiles);
+}
+
+/* domain_hash is what the manifest records for a domain: its files'
+ * names and patterns, and its name; the same hash means the same bytes.
+ * The files' part is kept from the last domain (the same spec's). */
+static unsigned long long
+domain_hash(struct site *s, const char *domain, const struct site_file *files,
+            size_t nfiles)
+{
+	bool same = nfiles == s->nlast;
+
+	for (size_t i = 0; i < nfiles && same; i++)
+		same = files[i].pattern->serial == s->last[i].serial &&
+		       strcmp(files[i].name, s->last[i].name) == 0;
+	if (!same) {
+		unsigned long long h = FNV_OFFSET;
+
+		for (size_t i = 0; i < s->nlast; i++)
+			free(s->last[i].name);
+		s->nlast = 0;
+		for (size_t i = 0; i < nfiles; i++) {
+			h = fnv(h, files[i].name, strlen(files[i].name) + 1);
+			h = fnv(h, &files[i].pattern->hash,
+			        sizeof(files[i].pattern->hash));
+		}
+		s->last_hash = h;
+		for (size_t i = 0;
+		     i < nfiles && nfiles <= sizeof(s->last) / sizeof(*s->last);
+		     i++) {
+			s->last[i].name = xstrdup(files[i].name);
+			s->last[i].serial = files[i].pattern->serial;
+			s->nlast++;
+		}
+	}
+	return fnv(s->last_hash, domain, strlen(domain));
+}
+
 void
 site_domain(struct site *s, const char *domain, const struct site_file *files,
             size_t nfiles)
 {
-	unsigned long long k = key_of(domain), h = content_hash("", 0), was = 0;
-	struct buf line = BUF_INIT;
+	static const char hex[] = "0123456789abcdef";
+	unsigned long long h, was = 0;
+	size_t n = strlen(domain);
+	char line[16 + 2];
 	bool had;
 
-	if (map_get(&s->now, k, &was)) {
+	if (s->many != NULL && dupes_again(s->many, domain)) {
 		diag_warn(s->d, NULL,
 		          "site: %s is served by more than one spec; the "
 		          "first one is written",
 		          domain);
 		return;
 	}
-	for (size_t i = 0; i < nfiles; i++) {
-		h ^= content_hash(files[i].name, strlen(files[i].name));
-		h = h * 0x100000001b3ULL ^
-		    content_hash(files[i].data, files[i].len);
-	}
-	map_put(&s->now, k, h);
-	had = map_get(&s->old, k, &was);
+	h = domain_hash(s, domain, files, nfiles);
+	had = old_get(&s->old, domain, n, &was);
 	/* The manifest vouches for what the last run wrote: an unchanged
 	 * domain costs no system call (--verify reads its files anyway). */
 	if (!s->o->verify && had && was == h)
 		s->st->unchanged += (long)nfiles;
-	else if (nfiles > 0 && planted(s, domain))
-		; /* reported: nothing is written through the link */
-	else if (nfiles == 0 || (had && was == 0) ||
-	         journal(s, domain, "0000000000000000")) {
-		for (size_t i = 0; i < nfiles; i++) {
-			char *rel =
-			    xasprintf("domains/%s/%s", domain, files[i].name);
-
-			put(s, rel, files[i].data, files[i].len,
-			    had && was == 0);
-			free(rel);
-		}
-		/* A domain the last run did not write has nothing to drop. */
-		if (had)
-			drop_others(s, domain, files, nfiles);
-	}
-	buf_printf(&line, "%s %016llx\n", domain, h);
-	site_stream_write(s->manifest, line.data, line.len);
-	buf_free(&line);
+	else if (nfiles > 0)
+		write_domain(s, domain, files, nfiles, had, was);
+	else if (had)
+		drop_others(s, domain, files, nfiles);
+	site_stream_write(s->manifest, domain, n);
+	line[0] = ' ';
+	for (int i = 0; i < 16; i++)
+		line[1 + i] = hex[(h >> (60 - 4 * i)) & 15];
+	line[17] = '\n';
+	site_stream_write(s->manifest, line, sizeof(line));
 	s->st->domains++;
 	if (s->o->progress && s->st->domains % 1000 == 0)
 		fprintf(stderr, "\rmailconf: site: %ld domains",
@@ -573,14 +902,14 @@ site_domain(struct site *s, const char *domain, const struct site_file *files,
 void
 site_file(struct site *s, const char *rel, const char *data, size_t len)
 {
-	struct buf line = BUF_INIT;
+	bool had = file_seen(s, rel);
 
-	journal_file(s, rel);
+	if (!had)
+		journal(s, rel, NULL);
 	put(s, rel, data, len, true);
-	map_put(&s->now, file_key(rel), 1);
-	buf_printf(&line, "FILE %s\n", rel);
-	site_stream_write(s->manifest, line.data, line.len);
-	buf_free(&line);
+	site_stream_write(s->manifest, "FILE ", 5);
+	site_stream_write(s->manifest, rel, strlen(rel));
+	site_stream_write(s->manifest, "\n", 1);
 }
 
 /* The files a domain has in the tree layout, and their directories,
@@ -660,64 +989,73 @@ unlink_ours(struct site *s, const char *path, bool *any)
 	free(tmp);
 }
 
-/* remove_gone deletes what the last run wrote and this one did not: the
- * files of domains that left the specs, and other files it listed; then
- * their directories, when empty. Nothing else is ever touched. */
+/* remove_line removes what one line of the last run's manifest names,
+ * when this run did not write it: the files of a domain that left the
+ * specs, or a file no longer written (another layout); then their
+ * directories, when empty. Nothing else is ever touched. */
 static void
-remove_gone(struct site *s, const char *name)
+remove_line(struct site *s, char *line)
 {
-	char *path = xasprintf("%s/%s", s->o->out, name);
-	FILE *f = fopen(path, "r");
-	char line[1024];
-	unsigned long long h;
+	char *sp = strchr(line, ' ');
+	bool any = false;
 
-	free(path);
-	if (f == NULL)
+	if (strstr(line, "..") != NULL)
 		return;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		char *sp = strchr(line, ' ');
-		bool any = false;
+	*sp = '\0';
+	if (strcmp(line, "FILE") == 0) {
+		char *p;
 
-		line[strcspn(line, "\n")] = '\0';
-		if (line[0] == '#' || sp == NULL || strstr(line, "..") != NULL)
-			continue;
-		*sp = '\0';
-		if (strcmp(line, "FILE") == 0) {
-			/* A file no longer written (another layout). */
-			char *p;
-
-			if (sp[1] == '/' ||
-			    map_get(&s->now, file_key(sp + 1), &h))
-				continue;
-			p = xasprintf("%s/%s", s->o->out, sp + 1);
-			unlink_ours(s, p, &any);
-			/* and the directories it leaves empty, up to the root
-			 */
-			for (char *slash = strrchr(p, '/');
-			     slash != NULL && slash > p + strlen(s->o->out);
-			     slash = strrchr(p, '/')) {
-				*slash = '\0';
-				if (rmdir(p) != 0)
-					break;
-			}
-			free(p);
-			continue;
+		if (sp[1] == '/')
+			return;
+		p = xasprintf("%s/%s", s->o->out, sp + 1);
+		unlink_ours(s, p, &any);
+		/* and the directories it leaves empty, up to the root */
+		for (char *slash = strrchr(p, '/');
+		     slash != NULL && slash > p + strlen(s->o->out);
+		     slash = strrchr(p, '/')) {
+			*slash = '\0';
+			if (rmdir(p) != 0)
+				break;
 		}
-		if (strchr(line, '/') != NULL || line[0] == '.' ||
-		    map_get(&s->now, key_of(line), &h))
-			continue;
-		for (size_t i = 0;
-		     i < sizeof(domain_files) / sizeof(*domain_files); i++) {
-			char *p = xasprintf("%s/domains/%s/%s", s->o->out, line,
-			                    domain_files[i]);
-
-			unlink_ours(s, p, &any);
-			free(p);
-		}
-		prune_dirs(s, line);
-		s->st->removed += any;
+		free(p);
+		return;
 	}
-	fclose(f);
+	if (strchr(line, '/') != NULL || line[0] == '.')
+		return;
+	for (size_t i = 0; i < sizeof(domain_files) / sizeof(*domain_files);
+	     i++) {
+		char *p = xasprintf("%s/domains/%s/%s", s->o->out, line,
+		                    domain_files[i]);
+
+		unlink_ours(s, p, &any);
+		free(p);
+	}
+	prune_dirs(s, line);
+	s->st->removed += any;
+}
+
+/* remove_gone walks the last run's lines in their order, each name once,
+ * and removes what this run left unmarked. */
+static void
+remove_gone(struct site *s)
+{
+	struct old *o = &s->old;
+
+	for (size_t pos = 0; pos < o->text.len;) {
+		char *line = o->text.data + pos;
+		size_t i;
+
+		pos += strlen(line) + 1;
+		if (!listed(line))
+			continue;
+		i = old_find(o, line, key_len(line));
+		if (o->mark[i] != 0)
+			continue;
+		o->mark[i] = 2;
+		line = xstrdup(line);
+		remove_line(s, line);
+		free(line);
+	}
 }
 
 bool
@@ -727,17 +1065,16 @@ site_close(struct site *s)
 
 	if (s->o->progress && s->st->domains >= 1000)
 		fputc('\n', stderr);
-	if (!s->failed) {
+	if (!s->failed && !s->stopped) {
 		char *dir = xasprintf("%s/domains", s->o->out);
 
-		remove_gone(s, MANIFEST);
-		remove_gone(s, JOURNAL);
+		remove_gone(s);
 		rmdir(dir); /* when the last domain left, or the layout */
 		free(dir);
 	}
 	/* Written last: a run killed before this leaves the old manifest,
 	 * which still lists every domain whose files may exist. */
-	if (!s->failed) {
+	if (!s->failed && !s->stopped) {
 		/* The manifest is bookkeeping, not one of the site's files. */
 		long w = s->st->written, u = s->st->unchanged;
 
@@ -755,7 +1092,9 @@ site_close(struct site *s)
 	} else {
 		close(s->manifest->fd);
 		unlink(s->manifest->tmp);
+		differs(s->manifest);
 		buf_free(&s->manifest->pending);
+		buf_free(&s->manifest->was);
 		free(s->manifest->path);
 		free(s->manifest->tmp);
 		free(s->manifest);
@@ -763,9 +1102,14 @@ site_close(struct site *s)
 	ok = !s->failed;
 	if (s->journal >= 0)
 		close(s->journal);
-	map_free(&s->old);
-	map_free(&s->now);
+	old_free(&s->old);
+	dupes_free(s->many);
 	buf_free(&s->scratch);
+	buf_free(&s->data);
+	buf_free(&s->path);
+	buf_free(&s->tmp);
+	for (size_t i = 0; i < s->nlast; i++)
+		free(s->last[i].name);
 	close(s->lock);
 	free(s);
 	return ok;

@@ -1,13 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /* INI spec (+ the preset it names) -> source entries; the only file that uses
  * iniparser. */
+/* memfd_create: iniparser reads only paths, and a lean load hands it the
+ * spec a piece at a time. */
+#define _GNU_SOURCE
+#include <sys/mman.h>
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <iniparser/iniparser.h>
 
@@ -32,6 +40,14 @@ struct scan {
 	char *section; /* current section, owned */
 	int section_line;
 	bool skip; /* in a section already reported as broken */
+	/* A lean load leaves the values of [defer_section] defer_key and
+	 * defer_key.NAME in the file (NULL: keep every value). */
+	const char *defer_section, *defer_key;
+	/* The line being scanned as it is in the file, for a deferred
+	 * entry: where it starts, its bytes and their hash. */
+	long at;
+	size_t raw_len;
+	unsigned long long raw_sum;
 };
 
 static char *
@@ -240,6 +256,20 @@ key_of(const char *p, const char *eq)
 	return key;
 }
 
+/* deferred says whether key's value stays in the file: the key itself or
+ * a KEY.NAME continuation, as the model reads lists. */
+static bool
+deferred(const struct scan *s, const char *key)
+{
+	size_t n;
+
+	if (s->defer_key == NULL || strcmp(s->section, s->defer_section) != 0)
+		return false;
+	n = strlen(s->defer_key);
+	return strncmp(key, s->defer_key, n) == 0 &&
+	       (key[n] == '\0' || (key[n] == '.' && key[n + 1] != '\0'));
+}
+
 static void
 scan_key(struct scan *s, char *p, size_t n, int line)
 {
@@ -294,80 +324,227 @@ scan_key(struct scan *s, char *p, size_t n, int line)
 	}
 	s->src->entries = xreallocarray(s->src->entries, s->src->nentries + 1,
 	                                sizeof(*s->src->entries));
-	s->src->entries[s->src->nentries++] = (struct entry){
-	    xstrdup(s->section), xstrdup(key), value, s->file, line};
+	s->src->entries[s->src->nentries++] =
+	    (struct entry){.section = xstrdup(s->section),
+	                   .key = xstrdup(key),
+	                   .value = value,
+	                   .file = s->file,
+	                   .line = line};
+	if (deferred(s, key)) {
+		struct entry *e = &s->src->entries[s->src->nentries - 1];
+
+		free(e->value);
+		e->value = NULL;
+		e->offset = s->at;
+		e->len = s->raw_len;
+		e->sum = s->raw_sum;
+	}
 out:
 	free(key);
 }
 
-/* scan reads the file line by line the way iniparser will, recording the
- * location of every section and key, and reporting what iniparser would
- * accept silently or reject without a line: duplicates, control
- * characters, invalid UTF-8, long lines. */
+/* scan_line checks one line (n bytes at p, its newline excluded; p[n] may
+ * be overwritten) the way iniparser will read it, recording the location
+ * of its section or key, and reporting what iniparser would accept
+ * silently or reject without a line: duplicates, control characters,
+ * invalid UTF-8, long lines. */
+static void
+scan_line(struct scan *s, char *p, size_t n, int line)
+{
+	size_t bad;
+
+	if (n > 0 && p[n - 1] == '\r')
+		n--;
+	if (n > MAX_LINE) {
+		serr(s, line, NULL, NULL, "line is longer than %d bytes",
+		     MAX_LINE);
+		return;
+	}
+	if (memchr(p, '\0', n) != NULL) {
+		serr(s, line, NULL, NULL, "NUL byte (U+0000) not allowed");
+		return;
+	}
+	p[n] = '\0';
+	bad = utf8_check(p, n);
+	if (bad != (size_t)-1) {
+		serr(s, line, NULL, NULL,
+		     "invalid UTF-8 (byte 0x%02x at column %zu); save "
+		     "the file as UTF-8",
+		     (unsigned char)p[bad], bad + 1);
+		return;
+	}
+	/* Only blanks frame a line: a VT or a second CR is a control
+	 * character, which iniparser would drop silently. */
+	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+		p[--n] = '\0';
+	while (*p == ' ' || *p == '\t') {
+		p++;
+		n--;
+	}
+	/* iniparser joins any line ending in "\\" with the next one,
+	 * comments included, which would shift every line after. */
+	if (n > 0 && p[n - 1] == '\\') {
+		serr(s, line, s->section, NULL,
+		     "line ends with \"\\\", which would join it with the "
+		     "next line; write the value on one line");
+		return;
+	}
+	if (n == 0 || *p == ';' || *p == '#')
+		return;
+	if (*p == '[')
+		scan_section(s, p, n, line);
+	else
+		scan_key(s, p, n, line);
+}
+
+static bool
+has_bom(const char *text, size_t len)
+{
+	return len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0;
+}
+
+static void
+bom_error(struct scan *s)
+{
+	serr(s, 1, NULL, NULL,
+	     "file starts with a UTF-8 byte order mark; save it as UTF-8 "
+	     "without BOM");
+}
+
+/* scan checks every line of text (len bytes, NUL-terminated). */
 static void
 scan(struct scan *s, char *text, size_t len)
 {
 	size_t pos = 0;
 	int line = 0;
 
-	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
-		serr(s, 1, NULL, NULL,
-		     "file starts with a UTF-8 byte order mark; save it as "
-		     "UTF-8 without BOM");
+	if (has_bom(text, len)) {
+		bom_error(s);
 		return;
 	}
 	while (pos < len) {
 		char *p = text + pos, *nl = memchr(p, '\n', len - pos);
 		size_t n = nl != NULL ? (size_t)(nl - p) : len - pos;
-		size_t bad;
 
 		pos += n + (nl != NULL);
-		line++;
-		if (n > 0 && p[n - 1] == '\r')
-			n--;
-		if (n > MAX_LINE) {
-			serr(s, line, NULL, NULL,
-			     "line is longer than %d bytes", MAX_LINE);
-			continue;
-		}
-		if (memchr(p, '\0', n) != NULL) {
-			serr(s, line, NULL, NULL,
-			     "NUL byte (U+0000) not allowed");
-			continue;
-		}
-		p[n] = '\0';
-		bad = utf8_check(p, n);
-		if (bad != (size_t)-1) {
-			serr(s, line, NULL, NULL,
-			     "invalid UTF-8 (byte 0x%02x at column %zu); save "
-			     "the file as UTF-8",
-			     (unsigned char)p[bad], bad + 1);
-			continue;
-		}
-		/* Only blanks frame a line: a VT or a second CR is a
-		 * control character, which iniparser would drop silently. */
-		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-			p[--n] = '\0';
-		while (*p == ' ' || *p == '\t') {
-			p++;
-			n--;
-		}
-		/* iniparser joins any line ending in "\\" with the next one,
-		 * comments included, which would shift every line after. */
-		if (n > 0 && p[n - 1] == '\\') {
-			serr(s, line, s->section, NULL,
-			     "line ends with \"\\\", which would join it with "
-			     "the "
-			     "next line; write the value on one line");
-			continue;
-		}
-		if (n == 0 || *p == ';' || *p == '#')
-			continue;
-		if (*p == '[')
-			scan_section(s, p, n, line);
-		else
-			scan_key(s, p, n, line);
+		scan_line(s, p, n, ++line);
 	}
+}
+
+/* A file read a line at a time through a fixed buffer: a spec may list
+ * 100,000 domains, and a lean load holds none of them. A line longer than
+ * the buffer is given cut (it is longer than MAX_LINE, an error anyway). */
+#define LINE_BUF 65536
+
+struct lines {
+	int fd;
+	char buf[LINE_BUF + 1]; /* + 1: scan_line may write p[n] */
+	size_t start, end;
+	long off;  /* the file offset of buf[0] */
+	bool eof;  /* read gave 0 */
+	bool skip; /* the rest of a cut line is still to be passed over */
+	int err;   /* errno of a failed read, or 0 */
+};
+
+/* fill moves what is left to the front and reads more; false on error. */
+static bool
+fill(struct lines *r)
+{
+	ssize_t k;
+
+	memmove(r->buf, r->buf + r->start, r->end - r->start);
+	r->off += (long)r->start;
+	r->end -= r->start;
+	r->start = 0;
+	k = read(r->fd, r->buf + r->end, LINE_BUF - r->end);
+	if (k < 0) {
+		r->err = errno;
+		return false;
+	}
+	r->eof = k == 0;
+	r->end += (size_t)k;
+	return true;
+}
+
+/* next_line finds the next line: *p, *n (newline excluded), *at its file
+ * offset. False at the end of the file or on a read error. */
+static bool
+next_line(struct lines *r, char **p, size_t *n, long *at)
+{
+	char *nl;
+
+	for (;;) {
+		nl = memchr(r->buf + r->start, '\n', r->end - r->start);
+		if (r->skip) {
+			r->start =
+			    nl != NULL ? (size_t)(nl + 1 - r->buf) : r->end;
+			r->skip = nl == NULL;
+		} else if (nl != NULL || (r->eof && r->start < r->end))
+			break;
+		else if (r->start == 0 && r->end == LINE_BUF) {
+			*p = r->buf;
+			*n = LINE_BUF;
+			*at = r->off;
+			r->start = r->end;
+			r->skip = true;
+			return true;
+		}
+		if (r->eof && r->start == r->end)
+			return false;
+		if (nl == NULL && !fill(r))
+			return false;
+	}
+	*p = r->buf + r->start;
+	*at = r->off + (long)r->start;
+	*n = nl != NULL ? (size_t)(nl - *p) : r->end - r->start;
+	r->start += *n + (nl != NULL);
+	return true;
+}
+
+/* The hash that tells a deferred line read back from the one scanned. */
+static unsigned long long
+line_sum(const char *p, size_t n)
+{
+	unsigned long long h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* scan_stream is scan over a file read a line at a time; false when it
+ * cannot be read (reported). */
+static bool
+scan_stream(struct scan *s, int fd, const char *path)
+{
+	struct lines *r = xcalloc(1, sizeof(*r));
+	char *p;
+	size_t n;
+	int line = 0;
+	bool ok;
+
+	r->fd = fd;
+	while (next_line(r, &p, &n, &s->at)) {
+		if (line == 0 && has_bom(p, n)) {
+			bom_error(s);
+			break;
+		}
+		s->raw_len = n;
+		s->raw_sum = line_sum(p, n);
+		scan_line(s, p, n, ++line);
+	}
+	ok = r->err == 0;
+	if (!ok) {
+		struct loc at = {NULL, 0, NULL, NULL};
+
+		diag_error(s->d, &at, "cannot open %s: %s", path,
+		           strerror(r->err));
+		s->errors++;
+	}
+	free(r);
+	return ok;
 }
 
 static struct diag *ini_diag;
@@ -396,42 +573,196 @@ ini_error(const char *fmt, ...)
 	return 0;
 }
 
-/* load_values takes every value from iniparser, which the project reads
- * INI with; the scan above only located them. A disagreement means the
+/* reread reads a deferred entry's value back from its file: the bytes
+ * scanned (their hash says so), scanned again the same way. */
+static char *
+reread(const struct entry *e, struct diag *d)
+{
+	struct loc at = {e->file, e->line, e->section, e->key};
+	int fd = open(e->file, O_RDONLY);
+	char *raw = xmalloc(e->len + 1), *value = NULL;
+	bool same = fd >= 0 &&
+	            pread(fd, raw, e->len, e->offset) == (ssize_t)e->len &&
+	            line_sum(raw, e->len) == e->sum;
+
+	if (fd >= 0)
+		close(fd);
+	if (same) {
+		struct source *one = xcalloc(1, sizeof(*one));
+		struct diag quiet = DIAG_INIT;
+		struct scan s = {.file = e->file,
+		                 .src = one,
+		                 .d = &quiet,
+		                 .section = xstrdup(e->section)};
+
+		scan_line(&s, raw, e->len, e->line);
+		if (one->nentries == 1 &&
+		    strcmp(one->entries[0].key, e->key) == 0) {
+			value = one->entries[0].value;
+			one->entries[0].value = NULL;
+		}
+		free(s.section);
+		diag_free(&quiet);
+		source_free(one);
+	}
+	free(raw);
+	if (value == NULL)
+		diag_error(
+		    d, &at,
+		    "the file changed while mailconf was reading it; run "
+		    "mailconf again");
+	return value;
+}
+
+/* take_values takes the values of src's entries from *i on that lie
+ * before line upto (0: all) from iniparser's dict: the project reads INI
+ * with iniparser, and the scan only located them. A deferred value is
+ * read back and compared, then dropped again. A disagreement means the
  * scan's idea of the syntax is wrong, so it is an internal error. */
 static bool
-load_values(struct source *src, size_t first, const char *path, struct diag *d)
+take_values(dictionary *dict, struct source *src, size_t *i, int upto,
+            const char *path, struct diag *d)
 {
-	dictionary *dict;
 	bool ok = true;
 
-	ini_diag = d;
-	ini_file = path;
-	iniparser_set_error_callback(ini_error);
-	dict = iniparser_load(path);
-	ini_diag = NULL;
-	if (dict == NULL)
-		return false;
-	for (size_t i = first; i < src->nentries; i++) {
-		struct entry *e = &src->entries[i];
+	for (;
+	     *i < src->nentries && (upto == 0 || src->entries[*i].line < upto);
+	     (*i)++) {
+		struct entry *e = &src->entries[*i];
 		char *k = xasprintf("%s:%s", e->section, e->key);
 		const char *v = iniparser_getstring(dict, k, NULL);
+		char *mine =
+		    e->value != NULL ? xstrdup(e->value) : reread(e, d);
 
-		if (v == NULL || strcmp(v, e->value) != 0) {
+		if (mine == NULL)
+			ok = false;
+		else if (v == NULL || strcmp(v, mine) != 0) {
 			struct loc at = {path, e->line, e->section, e->key};
 
 			diag_error(d, &at,
 			           "internal error: iniparser read \"%s\", "
 			           "mailconf read \"%s\"",
-			           v != NULL ? v : "(nothing)", e->value);
+			           v != NULL ? v : "(nothing)", mine);
 			ok = false;
-		} else {
+		} else if (e->value != NULL) {
 			free(e->value);
 			e->value = xstrdup(v);
 		}
+		free(mine);
 		free(k);
 	}
+	return ok;
+}
+
+static dictionary *
+ini_load(const char *path, const char *file, struct diag *d)
+{
+	dictionary *dict;
+
+	ini_diag = d;
+	ini_file = file;
+	iniparser_set_error_callback(ini_error);
+	dict = iniparser_load(path);
+	ini_diag = NULL;
+	return dict;
+}
+
+static bool
+load_values(struct source *src, size_t first, const char *path, struct diag *d)
+{
+	dictionary *dict = ini_load(path, path, d);
+	bool ok;
+
+	if (dict == NULL)
+		return false;
+	ok = take_values(dict, src, &first, 0, path, d);
 	iniparser_freedict(dict);
+	return ok;
+}
+
+/* A lean load hands iniparser this much of the file at a time. */
+#define PIECE 65536
+
+/* load_piece has iniparser read piece (the lines before line upto, the
+ * first of them preceded by the header of the section they continue)
+ * through the memory file mem, and takes the values of those lines. */
+static bool
+load_piece(struct source *src, size_t *i, int upto, const struct buf *piece,
+           int mem, const char *path, struct diag *d)
+{
+	char proc[64];
+	dictionary *dict;
+	bool ok;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", mem);
+	if (ftruncate(mem, 0) != 0 ||
+	    pwrite(mem, piece->data, piece->len, 0) != (ssize_t)piece->len) {
+		struct loc at = {path, 0, NULL, NULL};
+
+		diag_error(d, &at, "cannot hand the file to iniparser: %s",
+		           strerror(errno));
+		return false;
+	}
+	dict = ini_load(proc, path, d);
+	if (dict == NULL)
+		return false;
+	ok = take_values(dict, src, i, upto, path, d);
+	iniparser_freedict(dict);
+	return ok;
+}
+
+/* load_values_lean is load_values a piece at a time, so that iniparser's
+ * dictionary never holds the whole file either. A piece ends at a line
+ * end, and iniparser keeps no state across lines but the section. */
+static bool
+load_values_lean(struct source *src, size_t first, const char *path,
+                 const char *file, struct diag *d)
+{
+	int fd = open(path, O_RDONLY), mem = memfd_create("spec", 0);
+	struct lines *r = xcalloc(1, sizeof(*r));
+	struct buf piece = BUF_INIT;
+	const char *section = NULL;
+	char *p;
+	size_t n, sec = 0, i = first;
+	long at;
+	int line = 0;
+	bool ok = fd >= 0 && mem >= 0;
+
+	r->fd = fd;
+	while (ok && next_line(r, &p, &n, &at)) {
+		line++;
+		if (piece.len >= PIECE) {
+			ok = load_piece(src, &i, line, &piece, mem, path, d);
+			buf_reset(&piece);
+		}
+		if (piece.len == 0) {
+			/* The section this line continues. */
+			for (; sec < src->nsections &&
+			       src->sections[sec].line < line;
+			     sec++)
+				if (src->sections[sec].file == file)
+					section = src->sections[sec].name;
+			if (section != NULL)
+				buf_printf(&piece, "[%s]\n", section);
+		}
+		buf_add(&piece, p, n);
+		buf_putc(&piece, '\n');
+	}
+	if (fd < 0 || mem < 0 || r->err != 0) {
+		struct loc loc = {path, 0, NULL, NULL};
+
+		diag_error(d, &loc, "cannot read it again: %s",
+		           strerror(r->err != 0 ? r->err : errno));
+		ok = false;
+	}
+	if (ok)
+		ok = load_piece(src, &i, 0, &piece, mem, path, d);
+	buf_free(&piece);
+	free(r);
+	if (fd >= 0)
+		close(fd);
+	if (mem >= 0)
+		close(mem);
 	return ok;
 }
 
@@ -444,14 +775,60 @@ add_file(struct source *src, const char *path)
 	return src->files[src->nfiles++];
 }
 
-/* read_ini appends the sections and entries of path to src. */
+/* read_lean is read_ini for a lean load of a regular file, fd: read a
+ * line at a time, deferred values left in the file. */
 static bool
-read_ini(struct source *src, const char *path, struct diag *d)
+read_lean(struct source *src, struct scan *s, int fd, off_t size,
+          const char *path, struct diag *d)
 {
-	struct scan s = {.src = src, .d = d};
-	size_t first = src->nentries, len;
-	char *text = read_file(path, &len, d);
+	size_t first = src->nentries;
+	bool ok;
 
+	if (size > MAX_FILE) {
+		struct loc at = {path, 0, NULL, NULL};
+
+		diag_error(d, &at, "file is larger than %d MiB",
+		           MAX_FILE / (1024 * 1024));
+		return false;
+	}
+	s->file = add_file(src, path);
+	ok = scan_stream(s, fd, path);
+	free(s->section);
+	if (!ok || s->errors > 0)
+		return false;
+	src->reread = reread;
+	return load_values_lean(src, first, path, s->file, d);
+}
+
+/* read_ini appends the sections and entries of path to src; with
+ * defer_key, lean (see spec_load_lean). */
+static bool
+read_ini(struct source *src, const char *path, const char *defer_section,
+         const char *defer_key, struct diag *d)
+{
+	struct scan s = {.src = src,
+	                 .d = d,
+	                 .defer_section = defer_section,
+	                 .defer_key = defer_key};
+	size_t first = src->nentries, len;
+	char *text;
+
+	if (defer_key != NULL) {
+		int fd = open(path, O_RDONLY);
+		struct stat st;
+
+		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+			bool ok = read_lean(src, &s, fd, st.st_size, path, d);
+
+			close(fd);
+			return ok;
+		}
+		if (fd >= 0)
+			close(fd);
+		/* A pipe cannot be read twice: its values are kept. */
+		s.defer_key = NULL;
+	}
+	text = read_file(path, &len, d);
 	if (text == NULL)
 		return false;
 	s.file = add_file(src, path);
@@ -599,6 +976,8 @@ merge(struct source *dst, struct source *over)
 		                             sizeof(*dst->entries));
 		dst->entries[dst->nentries++] = *e;
 	}
+	if (over->reread != NULL)
+		dst->reread = over->reread;
 	for (size_t i = 0; i < over->nfiles; i++) {
 		dst->files = xreallocarray(dst->files, dst->nfiles + 1,
 		                           sizeof(*dst->files));
@@ -634,16 +1013,16 @@ spec_unknown_preset(const char *presets_dir, const char *name,
 	spec_free_names(names);
 }
 
-struct source *
-spec_load(const char *path, const char *preset, const char *presets_dir,
-          struct diag *d)
+static struct source *
+load(const char *path, const char *preset, const char *presets_dir,
+     const char *defer_section, const char *defer_key, struct diag *d)
 {
 	struct source *spec = xcalloc(1, sizeof(*spec)), *base;
 	const struct entry *pe;
 	struct loc at = {NULL, 0, NULL, NULL};
 	char *ppath;
 
-	if (!read_ini(spec, path, d)) {
+	if (!read_ini(spec, path, defer_section, defer_key, d)) {
 		source_free(spec);
 		return NULL;
 	}
@@ -670,7 +1049,7 @@ spec_load(const char *path, const char *preset, const char *presets_dir,
 		return NULL;
 	}
 	base = xcalloc(1, sizeof(*base));
-	if (!read_ini(base, ppath, d)) {
+	if (!read_ini(base, ppath, defer_section, defer_key, d)) {
 		free(ppath);
 		source_free(base);
 		source_free(spec);
@@ -691,6 +1070,20 @@ spec_load(const char *path, const char *preset, const char *presets_dir,
 	return base;
 }
 
+struct source *
+spec_load(const char *path, const char *preset, const char *presets_dir,
+          struct diag *d)
+{
+	return load(path, preset, presets_dir, NULL, NULL, d);
+}
+
+struct source *
+spec_load_lean(const char *path, const char *preset, const char *presets_dir,
+               const char *section, const char *key, struct diag *d)
+{
+	return load(path, preset, presets_dir, section, key, d);
+}
+
 char **
 spec_known_hosts(const char *presets_dir)
 {
@@ -705,7 +1098,7 @@ spec_known_hosts(const char *presets_dir)
 
 		/* A broken preset is reported when it is used or checked,
 		 * not while it merely serves as a list of known hosts. */
-		if (read_ini(src, path, &quiet)) {
+		if (read_ini(src, path, NULL, NULL, &quiet)) {
 			for (size_t j = 0; j < src->nentries; j++) {
 				if (strcmp(src->entries[j].key, "host") != 0)
 					continue;

@@ -15,6 +15,16 @@
  * error. The result is owned by the caller (model_build takes it). */
 struct source *spec_load(const char *path, const char *preset,
                          const char *presets_dir, struct diag *d);
+/* spec_load_lean is spec_load for a spec too large to hold (a hoster's
+ * 100,000 domains): the values of [section] key and of its key.NAME
+ * continuations stay in the file, their entries' value NULL, and the
+ * source's reread reads one back. It reads the file a line at a time and
+ * hands it to iniparser a piece at a time, so memory does not grow with
+ * the lists. A file that cannot be read twice (a pipe) keeps its values.
+ */
+struct source *spec_load_lean(const char *path, const char *preset,
+                              const char *presets_dir, const char *section,
+                              const char *key, struct diag *d);
 /* spec_unknown_preset reports that no preset is named name, suggesting
  * the nearest one; at may be NULL. */
 void spec_unknown_preset(const char *presets_dir, const char *name,

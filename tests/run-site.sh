@@ -18,7 +18,10 @@
 #     refused, the DNS records (RFC 6186/8314 SRV, CNAMEs), named-checkzone;
 #  d. SIGKILL at random points (50 runs, two specs and two layouts): every
 #     file is always an old or a new complete one, and the next run leaves
-#     the exact reference tree and no temporary file.
+#     the exact reference tree and no temporary file;
+#  e. the files, map lines and DNS records copied from one rendering per
+#     spec are, for domains of every length and form, what rendering for
+#     each domain alone gives; a spec holding the stand-in is not copied.
 # usage: tests/run-site.sh build/mailconf   (NO_THUNDERBIRD=1 skips b)
 set -u
 bin=$(realpath "$1")
@@ -364,6 +367,19 @@ rmdir "$w/domains/customer2.test/mail" "$w/domains/customer2.test" "$w/domains/c
 	"$w/domains/customer1.test" "$w/domains" || fail "to shared: the tree's files were not all removed: $(find "$w/domains")"
 tree equal "$w" "$tmp/inc/ref-shared" && ok || fail "to shared: not the reference tree"
 site $last -q && tree equal "$w" "$tmp/inc/ref-tree" && ok || fail "back to tree: not the reference tree"
+# A run that stops at an error (a domain two specs serve, under --strict)
+# removes nothing and keeps the manifest and the zone; the next run
+# removes what it wrote for a domain no spec serves any more.
+cp "$w/.mailconf-site" "$tmp/inc/manifest" && cp "$w/dns.zone" "$tmp/inc/zone"
+# shellcheck disable=SC2086
+site $last "$here/hosted.ini" --strict
+st=$?
+[ $st = 1 ] && grep -q 'served by more than one spec' "$tmp/inc/err" && ok || fail "stopped run: exit $st: $(summary)"
+cmp -s "$w/.mailconf-site" "$tmp/inc/manifest" && cmp -s "$w/dns.zone" "$tmp/inc/zone" && ok ||
+	fail "stopped run: the manifest or the zone was replaced"
+gone=$(cd "$tmp/inc/ref-tree" && find . -type f | while read -r f; do [ -f "$w/$f" ] || echo "$f"; done)
+[ -z "$gone" ] && ok || fail "stopped run: removed $gone"
+site $last -q && tree equal "$w" "$tmp/inc/ref-tree" && ok || fail "after a stopped run: not the reference tree"
 # A second run while one is writing is refused, and changes nothing.
 python3 - "$fast/big.ini" 5000 <<'EOF'
 import sys
@@ -441,6 +457,80 @@ if command -v named-checkzone >/dev/null 2>&1; then
 else
 	skip "named-checkzone is not installed (bind9-utils): zone syntax not checked"
 fi
+
+# --- e. copies of one rendering -------------------------------------------------
+# A spec's files, map lines and zone records are rendered once, for a
+# stand-in name (SITE_HOLE in generator/main.c), and copied for each
+# domain with its name put in. Each copy must be what rendering for that
+# domain gives: generate's files (as in a.), and the map lines and zone
+# records of a site of that domain alone (which copies nothing unchecked:
+# a copy is compared with the domain's own rendering first). Domains of
+# every length and form, the stand-ins themselves and parts of them; and
+# a spec whose display name holds a stand-in, which must not be copied.
+e="$tmp/copies"
+mkdir -p "$e"
+l63=$(printf '%063d' 0 | tr 0 a)
+l61=$(printf '%061d' 0 | tr 0 b)
+{
+	echo "[provider]"
+	echo "id = copies.test"
+	echo "name = Copies & <Co>"
+	echo "short_name = Copies"
+	echo "host_domains = copies.test"
+	echo "domains = copies.test, a.b, $l63.example, $l63.$l63.$l63.$l61, 123.example, x-1.y-2.example"
+	echo "domains.2 = UPPER.Example, autodiscover.example, x7q.mailconf-hole.invalid, mailconf-hole.invalid"
+	echo "domains.3 = k0-z.second-mailconf-stand-in.invalid, x7q.example"
+	printf '[imap]\nhost = mail.%%EMAILDOMAIN%%\nsecurity = ssl\n'
+	printf '[pop3]\nhost = pop.copies.test\nsecurity = starttls\nusername = %%EMAILLOCALPART%%\n'
+	printf '[smtp]\nhost = smtp.%%EMAILDOMAIN%%\nsecurity = starttls\n'
+} >"$e/copies.ini"
+sed -e 's/^id = .*/id = holed.test/' -e 's/^name = .*/name = H x7q.mailconf-hole.invalid/' \
+	-e '/^domains\./d' -e 's/^domains = .*/domains = holed.test, h2.test, x7q.mailconf-hole.invalid/' \
+	"$e/copies.ini" >"$e/holed.ini"
+for spec in "$e/copies.ini" "$e/holed.ini"; do
+	name=$(basename "$spec" .ini)
+	for L in tree shared; do
+		out="$e/$name-$L"
+		"$bin" site "$spec" --out "$out" --layout $L --apple --web-host web.copies.test -q ||
+			fail "copies: $name $L failed"
+		: >"$e/want-zone"
+		: >"$e/want-nmap"
+		: >"$e/want-amap"
+		for d in $(domains_of "$spec"); do
+			one_domain "$spec" "$d" >"$e/one.ini"
+			rm -rf "$e/one"
+			"$bin" site "$e/one.ini" --out "$e/one" --layout $L --apple --web-host web.copies.test -q ||
+				fail "copies: $name $L, $d alone failed"
+			cat "$e/one/dns.zone" >>"$e/want-zone"
+			if [ $L = shared ]; then
+				cat "$e/one/nginx-map.conf" >>"$e/want-nmap"
+				cat "$e/one/apache-map.txt" >>"$e/want-amap"
+				continue
+			fi
+			one_domain "$spec" "$d" "$d" >"$e/one-json.ini"
+			rm -rf "$e/ref"
+			"$bin" generate "$e/one.ini" --target thunderbird,autodiscover,apple --out "$e/ref" -q &&
+				"$bin" generate "$e/one-json.ini" --target autodiscover-json -o "$e/ref/autodiscover.json" -q ||
+				fail "copies: generate for $d failed"
+			for f in mail/config-v1.1.xml:config-v1.1.xml \
+				.well-known/autoconfig/mail/config-v1.1.xml:config-v1.1.xml \
+				autodiscover/autodiscover.xml:autodiscover.xml \
+				autodiscover/autodiscover.json:autodiscover.json mail.mobileconfig:mail.mobileconfig; do
+				cmp -s "$out/domains/$d/${f%%:*}" "$e/ref/${f#*:}" && ok ||
+					fail "copies: $name, $d: ${f%%:*} is not generate's ${f#*:}"
+			done
+		done
+		cmp -s "$out/dns.zone" "$e/want-zone" && ok ||
+			fail "copies: $name $L: dns.zone is not each domain's records"
+		if [ $L = shared ]; then
+			cmp -s "$out/nginx-map.conf" "$e/want-nmap" && ok || fail "copies: $name: nginx-map.conf"
+			cmp -s "$out/apache-map.txt" "$e/want-amap" && ok || fail "copies: $name: apache-map.txt"
+		fi
+	done
+done
+grep -q '<displayName>H x7q.mailconf-hole.invalid</displayName>' \
+	"$e/holed-tree/domains/h2.test/mail/config-v1.1.xml" && ok ||
+	fail "copies: the stand-in in a display name was replaced"
 
 # --- d. killed at random points -----------------------------------------------
 c="$fast/crash"

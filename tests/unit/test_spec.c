@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include "model.h"
 #include "spec.h"
 
 /* Each test gets a fresh directory with a presets/ directory in it. */
@@ -663,6 +664,204 @@ test_spec_known_hosts_pairs_host_and_preset(void **state)
 	spec_free_names(hosts);
 }
 
+/* load_both loads path twice, as spec_load and as spec_load_lean (domain
+ * lists left in the file), each built and linted; the diagnostics and the
+ * domains (the list, and what a walk gives) must be the same. */
+static void
+load_both(const char *path, const char *what)
+{
+	struct diag d1 = DIAG_INIT, d2 = DIAG_INIT;
+	struct source *s1 = spec_load(path, NULL, presets, &d1);
+	struct source *s2 =
+	    spec_load_lean(path, NULL, presets, "provider", "domains", &d2);
+	struct model *m1 = s1 != NULL ? model_build(s1, &d1) : NULL;
+	struct model *m2 = s2 != NULL ? model_build(s2, &d2) : NULL;
+	char *t1, *t2;
+	bool same;
+
+	if (m1 != NULL)
+		model_lint(m1, NULL, &d1);
+	if (m2 != NULL)
+		model_lint(m2, NULL, &d2);
+	t1 = diag_text(&d1);
+	t2 = diag_text(&d2);
+	same = strcmp(t1, t2) == 0 && (m1 == NULL) == (m2 == NULL);
+	if (!same)
+		print_message("%s:\nspec_load:\n%s--\nlean:\n%s--\n", what, t1,
+		              t2);
+	free(t1);
+	free(t2);
+	diag_free(&d1);
+	diag_free(&d2);
+	if (same && m1 != NULL) {
+		struct model_walk *w1 = model_walk_domains(m1, NULL);
+		struct model_walk *w2 = model_walk_domains(m2, NULL);
+		const char *a, *b;
+		size_t n = 0;
+
+		/* The lean model holds no domain, yet walks them all. */
+		same = m2->domains == NULL && m2->ndomains == 0 &&
+		       m2->ndeferred == m1->ndomains;
+		do {
+			a = model_walk_next(w1);
+			b = model_walk_next(w2);
+			same =
+			    same && (a == NULL) == (b == NULL) &&
+			    (a == NULL || (strcmp(a, b) == 0 &&
+			                   strcmp(a, m1->domains[n++]) == 0));
+		} while (same && a != NULL);
+		same = same && n == m1->ndomains;
+		same = model_walk_end(w1) && same;
+		same = model_walk_end(w2) && same;
+		if (!same)
+			print_message("%s: the lean walk differs\n", what);
+	}
+	model_free(m1);
+	model_free(m2);
+	assert_true(same);
+}
+
+static const char lean_servers[] = "[imap]\n"
+                                   "host = imap.example.com\n"
+                                   "security = ssl\n"
+                                   "[smtp]\n"
+                                   "host = smtp.example.com\n"
+                                   "security = ssl\n";
+
+/* A lean load gives what spec_load gives, diagnostics and all. */
+static void
+test_spec_load_lean_matches_spec_load(void **state)
+{
+	static const char *const providers[] = {
+	    "domains = example.com, example.net\n",
+	    "domains = example.com\ndomains.2 = EXAMPLE.com, b.example\n",
+	    "domains = a.example, , b.example,c.example\n",
+	    "domains = a.example, -bad-.example, %EMAILDOMAIN%, x\n",
+	    "domains = \"a.example, b.example\" ; quoted\n",
+	    "domains = a.example ; comment\r\ndomains.x = b.example\r\n",
+	    "domains = a.example\ndomains. = b.example\n",
+	    "domains = a.example\ndomains.2 = a.example, A.EXAMPLE\n",
+	    "domains =\n",
+	    "domains = a.example\ndomains = b.example\n",
+	    "domains = a.example;b.example\n",
+	    "domains = a.example\t \ndomains.2 =   \"\"\n",
+	    "domains = a.example\x01\n",
+	    "domains = a.example\xff\n",
+	    "domains = a.example\\\n",
+	    "host_domains = example.com\ndomains = a.example, a.example\n",
+	    /* a host near a domain: lint walks the list */
+	    "domains = exampel.com, other.test\n",
+	};
+	static const char *const after[] = {
+	    "",
+	    "[caveats]\nen.x = domains = a.example\n",
+	    "[imap.more]\nhost = imap.exampel.com\nsecurity = ssl\n",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEMS(providers); i++)
+		for (size_t k = 0; k < NELEMS(after); k++) {
+			char *text =
+			    xasprintf("[provider]\n"
+			              "id = example.com\n"
+			              "name = Example\n"
+			              "short_name = Ex\n"
+			              "%s%s%s",
+			              providers[i], lean_servers, after[k]);
+			char *path = put("spec.ini", text);
+
+			load_both(path, text);
+			free(path);
+			free(text);
+		}
+}
+
+/* Lines that the reader meets cut (longer than its buffer), a BOM, NUL
+ * bytes; a preset's list continued by the spec; thousands of domains with
+ * repeats (more than the filter tells apart) over several pieces. */
+static void
+test_spec_load_lean_edges(void **state)
+{
+	struct buf b = BUF_INIT;
+	char *path;
+
+	(void)state;
+	buf_puts(&b, "[provider]\nid = example.com\nname = E\nshort_name = "
+	             "E\ndomains = a.example\n; ");
+	for (int i = 0; i < 70000; i++)
+		buf_putc(&b, 'x');
+	buf_puts(&b, "\ndomains.2 = b.example\n");
+	buf_puts(&b, lean_servers);
+	path = put_n("spec.ini", b.data, b.len);
+	load_both(path, "a line longer than the reader's buffer");
+	free(path);
+
+	path = put("spec.ini", "\xef\xbb\xbf[provider]\nid = example.com\n");
+	load_both(path, "BOM");
+	free(path);
+	path = put_n("spec.ini", "[provider]\nid = a\0b\ndomains = x\0y\n", 31);
+	load_both(path, "NUL");
+	free(path);
+
+	free(put("presets/base.ini", base_preset));
+	path = put("spec.ini", "[provider]\npreset = base\ndomains.2 = "
+	                       "b.example, EXAMPLE.com\n"
+	                       "[smtp]\nhost = smtp.example.com\nsecurity = "
+	                       "ssl\n");
+	load_both(path, "preset");
+	free(path);
+
+	buf_reset(&b);
+	buf_puts(&b, "[provider]\nid = example.com\nname = E\nshort_name = "
+	             "E\n");
+	for (int k = 0; k < 300; k++) {
+		buf_printf(&b, k == 0 ? "domains =" : "domains.%d =", k);
+		for (int i = 0; i < 40; i++)
+			buf_printf(&b, "%s d%d.example", i > 0 ? "," : "",
+			           (k * 40 + i) % 7001);
+		buf_putc(&b, '\n');
+	}
+	buf_puts(&b, lean_servers);
+	path = put_n("spec.ini", b.data, b.len);
+	load_both(path, "12,000 domains, repeats");
+	free(path);
+	buf_free(&b);
+}
+
+/* A spec that changes after a lean load: walking its domains says so. */
+static void
+test_spec_load_lean_notices_changes(void **state)
+{
+	char *text = xasprintf("[provider]\nid = example.com\nname = E\n"
+	                       "short_name = E\ndomains = a.example, "
+	                       "b.example\n%s",
+	                       lean_servers);
+	char *path = put("spec.ini", text), *want;
+	struct diag d = DIAG_INIT;
+	struct source *src =
+	    spec_load_lean(path, NULL, presets, "provider", "domains", &d);
+	struct model *m = model_build(src, &d);
+	struct model_walk *w;
+
+	(void)state;
+	assert_non_null(m);
+	assert_null(entry(m->src, "provider", "domains")->value);
+	text[strlen("[provider]\nid = example.com\nname = E\nshort_name = "
+	            "E\ndomains = a")] = 'z';
+	free(put("spec.ini", text));
+	w = model_walk_domains(m, &d);
+	assert_null(model_walk_next(w));
+	assert_false(model_walk_end(w));
+	want = xasprintf("%s:5: error: [provider] domains: the file changed "
+	                 "while mailconf was reading it; run mailconf again\n",
+	                 path);
+	assert_diag_free(&d, want);
+	free(want);
+	model_free(m);
+	free(path);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -682,6 +881,9 @@ main(void)
 	    T(test_spec_preset_name_ok_table),
 	    T(test_spec_preset_names_lists_valid_presets_sorted),
 	    T(test_spec_known_hosts_pairs_host_and_preset),
+	    T(test_spec_load_lean_matches_spec_load),
+	    T(test_spec_load_lean_edges),
+	    T(test_spec_load_lean_notices_changes),
 	};
 #undef T
 

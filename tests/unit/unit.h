@@ -89,9 +89,12 @@ src_from_lines(const char *file, const char *const *lines)
 		}
 		src->entries = xreallocarray(src->entries, src->nentries + 1,
 		                             sizeof(*src->entries));
-		src->entries[src->nentries++] = (struct entry){
-		    xstrdup(section), xstrndup(l, (size_t)(eq - l)),
-		    xstrdup(eq + 3), src->files[0], line};
+		src->entries[src->nentries++] =
+		    (struct entry){.section = xstrdup(section),
+		                   .key = xstrndup(l, (size_t)(eq - l)),
+		                   .value = xstrdup(eq + 3),
+		                   .file = src->files[0],
+		                   .line = line};
 	}
 	return src;
 }
