@@ -2,6 +2,8 @@
 /* The users file: RFC 4180 CSV with a header row, streamed row by row with
  * line numbers. */
 #define _DEFAULT_SOURCE /* getc_unlocked */
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -23,7 +25,8 @@ struct csv_private {
 	int c;    /* the character under the cursor, not yet taken; EOF */
 	long pos; /* its offset in the file */
 	int line;
-	long first; /* where the first row starts */
+	long first;          /* where the first row starts */
+	struct stat at_open; /* the file as it was when opened */
 	struct buf field, row;
 	char **fields; /* the last row's, pointing into row */
 	size_t nfields, cap;
@@ -282,6 +285,8 @@ csv_open(const char *path, struct diag *d)
 	r->f = f;
 	r->path = path;
 	r->d = d;
+	if (fstat(fileno(f), &r->at_open) != 0)
+		memset(&r->at_open, 0, sizeof(r->at_open));
 	seek_to(r, 0, 1);
 	/* Spreadsheets write a byte order mark; it is not part of "email". */
 	if (r->c == 0xef && next_is(r, 0xbb)) {
@@ -359,11 +364,27 @@ csv_next(struct csv *c, struct csv_row *row)
 	}
 }
 
-void
-csv_rewind(struct csv *c, struct diag *d)
+bool
+csv_rewind(struct csv *c, struct diag *d, struct diag *report)
 {
-	c->p->d = d;
-	seek_to(c->p, c->p->first, 2);
+	struct csv_private *r = c->p;
+	struct stat now;
+
+	r->d = d;
+	seek_to(r, r->first, 2);
+	if (stat(r->path, &now) != 0 || now.st_ino != r->at_open.st_ino ||
+	    now.st_dev != r->at_open.st_dev ||
+	    now.st_size != r->at_open.st_size ||
+	    now.st_mtim.tv_sec != r->at_open.st_mtim.tv_sec ||
+	    now.st_mtim.tv_nsec != r->at_open.st_mtim.tv_nsec) {
+		struct loc at = {r->path, 0, NULL, NULL};
+
+		diag_error(report, &at,
+		           "changed while mailconf was reading it; nothing "
+		           "more is written: run again");
+		return false;
+	}
+	return true;
 }
 
 bool

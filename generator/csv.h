@@ -34,8 +34,10 @@ struct csv *csv_open(const char *path, struct diag *d);
  * the end of the file. */
 bool csv_next(struct csv *c, struct csv_row *row);
 /* csv_rewind starts again at the first row; from now on row errors go to
- * d (a second pass may report into a scratch diag). */
-void csv_rewind(struct csv *c, struct diag *d);
+ * d (a second pass may report into a scratch diag). False, reported to
+ * report, when the file changed since csv_open: a later pass would not
+ * meet the rows the first one checked. */
+bool csv_rewind(struct csv *c, struct diag *d, struct diag *report);
 /* csv_seek reads the row that starts at offset (a csv_row's) into *row,
  * without reporting its errors; false if it is not a good row. The next
  * csv_next continues from there. */

@@ -18,29 +18,27 @@ check_lines(const char *what, const char *text, size_t len, size_t max,
 	size_t line = 1, start = 0;
 	bool ok = true;
 
-	for (size_t i = 0; i <= len; i++) {
-		size_t n;
-		char *s;
+	while (start <= len) {
+		const char *nl = memchr(text + start, '\n', len - start);
+		size_t i = nl != NULL ? (size_t)(nl - text) : len;
 
-		if (i < len && text[i] != '\n')
-			continue;
 		/* A character is at least a byte: most lines are short. */
-		if (i - start <= max) {
-			start = i + 1;
-			line++;
-			continue;
+		if (i - start > max) {
+			char *s = xstrndup(text + start, i - start);
+			size_t n = chars ? utf8_length(s) : i - start;
+
+			if (n > max) {
+				diag_error(d, NULL,
+				           "%s: line %zu would be %zu %s long; "
+				           "%s (a value is too long: "
+				           "\"%.40s...\")",
+				           what, line, n,
+				           chars ? "characters" : "bytes", why,
+				           s);
+				ok = false;
+			}
+			free(s);
 		}
-		s = xstrndup(text + start, i - start);
-		n = chars ? utf8_length(s) : i - start;
-		if (n > max) {
-			diag_error(d, NULL,
-			           "%s: line %zu would be %zu %s long; %s (a "
-			           "value is too long: \"%.40s...\")",
-			           what, line, n,
-			           chars ? "characters" : "bytes", why, s);
-			ok = false;
-		}
-		free(s);
 		start = i + 1;
 		line++;
 	}

@@ -612,12 +612,12 @@ people_next(struct people *v, struct person *p)
 	return !v->given && (v->given = true);
 }
 
-static void
-people_rewind(struct people *v, struct diag *d)
+static bool
+people_rewind(struct people *v, struct diag *d, bool trusted,
+              struct diag *report)
 {
 	v->given = false;
-	if (v->users != NULL)
-		users_rewind(v->users, d);
+	return v->users == NULL || users_rewind(v->users, d, trusted, report);
 }
 
 /* emit renders one person's files (how much: mode) and checks them,
@@ -675,7 +675,10 @@ write_one(const struct opts *o, const struct model *m, const struct tset *tmpls,
 	int rc = 0;
 
 	again.no_notes = true;
-	people_rewind(v, &again);
+	if (!people_rewind(v, &again, clean, d)) {
+		diag_free(&again);
+		return 0;
+	}
 	while (rc == 0 && people_next(v, &p))
 		if (!emit(o, m, tmpls, &p, clean ? R_FINAL : R_FULL, true,
 		          clean ? d : &again, d, written, unchanged))
@@ -778,7 +781,7 @@ write_team(const struct opts *o, const struct model *m,
 	struct person p;
 	char tag[7];
 	int rc = 0;
-	bool commit;
+	bool commit, rows_ok = d->errors == 0;
 
 	for (size_t i = 0; targets[i].name != NULL && nnames < 31; i++)
 		if (tmpls[i].by_lang[0] != NULL || tmpls[i].by_lang[1] != NULL)
@@ -786,9 +789,11 @@ write_team(const struct opts *o, const struct model *m,
 	names[nnames] = NULL;
 	run_tag(tag);
 	kept = existing_prefix(o->out_dir);
-	/* The rows' faults were reported by the check pass. */
+	/* The rows' faults were reported by the check pass, which found
+	 * none when rows_ok: the later passes need not check them again. */
 	rows.no_notes = again.no_notes = true;
-	people_rewind(v, &rows);
+	if (!people_rewind(v, &rows, rows_ok, d))
+		goto out;
 	while (rc == 0 && people_next(v, &p)) {
 		struct plan plan = PLAN_INIT;
 		struct stat st;
@@ -810,7 +815,10 @@ write_team(const struct opts *o, const struct model *m,
 		plan_free(&plan);
 	}
 	commit = rc == 0 && (d->errors == 0 || o->keep_going);
-	people_rewind(v, &rows);
+	/* Changed since: its rows no longer name what was staged, which the
+	 * next run sweeps. */
+	if (!people_rewind(v, &rows, rows_ok, d))
+		goto out;
 	while (people_next(v, &p)) {
 		int staged =
 		    commit ? stage_commit(p.dir, names, tag, written, d) : 0;
@@ -831,6 +839,7 @@ write_team(const struct opts *o, const struct model *m,
 	}
 	if (!commit)
 		unmake_dirs(o->out_dir, kept);
+out:
 	diag_free(&rows);
 	diag_free(&again);
 	return rc;

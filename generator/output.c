@@ -753,20 +753,37 @@ plan_write(struct plan *p, struct diag *d, int *written, int *unchanged)
 	return ok;
 }
 
-/* staged_name is where plan_stage puts dir/name: the temporary name
- * write_atomic would use, with tag for the six random characters, so that
- * a run killed while staging leaves only what sweep removes. */
-static char *
-staged_name(const char *dir, const char *name, const char *tag)
+/* staged_name puts in b where plan_stage puts dir/name: the temporary
+ * name write_atomic would use, with tag for the six random characters, so
+ * that a run killed while staging leaves only what sweep removes. */
+static const char *
+staged_name(struct buf *b, const char *dir, const char *name, const char *tag)
 {
-	return xasprintf("%s/.%s.mailconf-%s", dir, name, tag);
+	buf_reset(b);
+	buf_puts(b, dir);
+	buf_puts(b, "/.");
+	buf_puts(b, name);
+	buf_puts(b, ".mailconf-");
+	buf_puts(b, tag);
+	return buf_cstr(b);
+}
+
+static const char *
+final_name(struct buf *b, const char *dir, const char *name)
+{
+	buf_reset(b);
+	buf_puts(b, dir);
+	buf_putc(b, '/');
+	buf_puts(b, name);
+	return buf_cstr(b);
 }
 
 static bool
 stage_one(const char *dir, const char *name, const char *tag,
           const struct buf *data, unsigned mode, bool durable, struct diag *d)
 {
-	char *tmp = staged_name(dir, name, tag);
+	struct buf b = BUF_INIT;
+	const char *tmp = staged_name(&b, dir, name, tag);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	              (mode_t)(mode & 07777));
 	bool ok = fd >= 0;
@@ -776,7 +793,7 @@ stage_one(const char *dir, const char *name, const char *tag,
 		           strerror(errno));
 	else
 		ok = fill(fd, tmp, buf_cstr(data), data->len, mode, durable, d);
-	free(tmp);
+	buf_free(&b);
 	return ok;
 }
 
@@ -790,6 +807,9 @@ plan_stage(const struct plan *p, const char *tag, struct diag *d)
 	if (p->n == 0)
 		return true;
 	bydir_build(p, &g);
+	for (size_t i = 1; i < p->n; i++)
+		if (g.first[i])
+			abort(); /* a plan for one directory only */
 	compose_manifest(p, &g, 0, &none, false, &manifest);
 	ok = stage_one(g.dir[0], MANIFEST_NAME, tag, &manifest, 0600,
 	               p->durable, d);
@@ -805,48 +825,44 @@ int
 stage_commit(const char *dir, const char *const *names, const char *tag,
              int *written, struct diag *d)
 {
-	char *tmp = staged_name(dir, MANIFEST_NAME, tag);
-	char *path = xasprintf("%s/%s", dir, MANIFEST_NAME);
-	int rc = rename(tmp, path) == 0 ? 1 : errno == ENOENT ? 0 : -1;
+	struct buf tmp = BUF_INIT, path = BUF_INIT;
+	int rc = rename(staged_name(&tmp, dir, MANIFEST_NAME, tag),
+	                final_name(&path, dir, MANIFEST_NAME)) == 0
+	             ? 1
+	         : errno == ENOENT ? 0
+	                           : -1;
 
 	if (rc < 0)
-		diag_error(d, NULL, "cannot replace %s: %s", path,
+		diag_error(d, NULL, "cannot replace %s: %s", buf_cstr(&path),
 		           strerror(errno));
-	free(tmp);
-	free(path);
 	/* The manifest, renamed first, vouches for the files that follow. */
 	for (size_t i = 0; rc > 0 && names[i] != NULL; i++) {
-		tmp = staged_name(dir, names[i], tag);
-		path = xasprintf("%s/%s", dir, names[i]);
-		if (rename(tmp, path) == 0)
+		if (rename(staged_name(&tmp, dir, names[i], tag),
+		           final_name(&path, dir, names[i])) == 0)
 			(*written)++;
 		else if (errno != ENOENT) {
-			diag_error(d, NULL, "cannot replace %s: %s", path,
-			           strerror(errno));
+			diag_error(d, NULL, "cannot replace %s: %s",
+			           buf_cstr(&path), strerror(errno));
 			rc = -1;
 		}
-		free(tmp);
-		free(path);
 	}
+	buf_free(&tmp);
+	buf_free(&path);
 	return rc;
 }
 
 void
 stage_drop(const char *dir, const char *const *names, const char *tag)
 {
-	char *tmp = staged_name(dir, MANIFEST_NAME, tag);
-	bool staged = unlink(tmp) == 0;
+	struct buf tmp = BUF_INIT;
 
-	free(tmp);
 	/* Nothing staged here: the directory was there before the run. */
-	if (!staged)
-		return;
-	for (size_t i = 0; names[i] != NULL; i++) {
-		tmp = staged_name(dir, names[i], tag);
-		unlink(tmp);
-		free(tmp);
+	if (unlink(staged_name(&tmp, dir, MANIFEST_NAME, tag)) == 0) {
+		for (size_t i = 0; names[i] != NULL; i++)
+			unlink(staged_name(&tmp, dir, names[i], tag));
+		rmdir(dir);
 	}
-	rmdir(dir);
+	buf_free(&tmp);
 }
 
 void

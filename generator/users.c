@@ -69,6 +69,7 @@ struct users {
 	struct diag *d;
 	int col[NCOLUMNS]; /* each column's index in the file, or -1 */
 	struct seen seen;
+	bool trusted; /* a pass after a clean one: the rows were checked */
 	struct buf dir;
 };
 
@@ -249,9 +250,10 @@ users_next(struct users *u, struct person *p)
 			continue;
 		}
 		labelled = u;
-		if (!view_opts_check(&v, &at, csv_label, u->d))
+		if (!u->trusted && !view_opts_check(&v, &at, csv_label, u->d))
 			continue;
-		if (seen_before(u, v.email, row.offset, row.line)) {
+		if (!u->trusted &&
+		    seen_before(u, v.email, row.offset, row.line)) {
 			diag_error(u->d, &at,
 			           "column %d (email): %s is listed twice",
 			           email + 1, v.email);
@@ -267,15 +269,15 @@ users_next(struct users *u, struct person *p)
 	return false;
 }
 
-void
-users_rewind(struct users *u, struct diag *d)
+bool
+users_rewind(struct users *u, struct diag *d, bool trusted, struct diag *report)
 {
 	u->d = d;
-	csv_rewind(u->csv, d);
+	u->trusted = trusted;
 	free(u->seen.slot);
 	memset(&u->seen, 0, sizeof(u->seen));
+	return csv_rewind(u->csv, d, report);
 }
-
 void
 users_close(struct users *u)
 {

@@ -32,9 +32,12 @@ struct users *users_open(const char *path, const struct view_opts *base,
  * reported to the current diag, with FILE:LINE: column N (NAME), and
  * skipped. False at the end. */
 bool users_next(struct users *u, struct person *p);
-/* users_rewind starts again at the first row, reporting to d: a second
- * pass meets the same people, and the same bad rows. */
-void users_rewind(struct users *u, struct diag *d);
+/* users_rewind starts again at the first row, reporting its rows' faults
+ * to d: a second pass meets the same people, and the same bad rows. When
+ * trusted (the first pass found no fault), rows are not checked again.
+ * False, reported to report, when the file changed since users_open. */
+bool users_rewind(struct users *u, struct diag *d, bool trusted,
+                  struct diag *report);
 void users_close(struct users *u);
 
 #endif

@@ -32,7 +32,8 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	for (int pass = 0; c != NULL && pass < 2; pass++) {
 		int last = 1;
 
-		csv_rewind(c, &d);
+		if (!csv_rewind(c, &d, &d))
+			abort();
 		while (csv_next(c, &row)) {
 			if (row.line <= last)
 				abort();
