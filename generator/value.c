@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The value tree the view builds and templates read. */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,10 +44,10 @@ lookup(const struct field *schema, const char *name)
 		const struct field *schema;
 		const char *name;
 		int i;
-	} memo[4096][2];
+	} memo[512][2]; /* small enough to stay in the cache */
 	size_t h = (size_t)((((uintptr_t)name ^ (uintptr_t)schema << 7) *
 	                     0x9e3779b97f4a7c15u) >>
-	                    52);
+	                    55);
 	int i;
 
 	for (int w = 0; w < 2; w++)
@@ -62,30 +63,81 @@ lookup(const struct field *schema, const char *name)
 	return i;
 }
 
-/* room makes space for item n of a list of n: its capacity is 4, then
- * each power of two, so a list grows by doubling without a field for it. */
+/* A view's objects and lists, allocated in chunks and freed with the
+ * root: a person's view was a hundred mallocs and frees. Texts are not
+ * here: a view reused across domains replaces its texts. */
+struct arena {
+	struct chunk *chunks;
+};
+
+struct chunk {
+	struct chunk *next;
+	size_t used, size;
+	max_align_t data[];
+};
+
 static void *
-room(void *items, size_t n, size_t size)
+arena_alloc(struct arena *a, size_t n)
 {
-	if (n == 0)
-		return xreallocarray(items, 4, size);
-	if (n >= 4 && (n & (n - 1)) == 0)
-		return xreallocarray(items, 2 * n, size);
-	return items;
+	struct chunk *c = a->chunks;
+	size_t align = sizeof(max_align_t);
+	void *p;
+
+	n = (n + align - 1) / align * align;
+	if (c == NULL || c->size - c->used < n) {
+		size_t size = n > 8192 ? n : 8192;
+
+		c = xmalloc(sizeof(*c) + size);
+		c->size = size;
+		c->used = 0;
+		/* A big block goes behind the current chunk, which stays
+		 * the one that small blocks fill. */
+		if (a->chunks != NULL && n > 4096) {
+			c->next = a->chunks->next;
+			a->chunks->next = c;
+		} else {
+			c->next = a->chunks;
+			a->chunks = c;
+		}
+	}
+	p = (char *)c->data + c->used;
+	c->used += n;
+	return memset(p, 0, n);
 }
 
-struct object *
-object_new(const struct field *schema)
+/* room makes space for item n of a list of n: its capacity is 4, then
+ * each power of two, so a list grows by doubling without a field for it.
+ * Lists of objects live in the arena (a, non-NULL); of texts, in malloc's
+ * heap, where object_clear_list can empty them. */
+static void *
+room(struct arena *a, void *items, size_t n, size_t size)
+{
+	size_t cap = n == 0 ? 4 : n >= 4 && (n & (n - 1)) == 0 ? 2 * n : 0;
+	void *grown;
+
+	if (cap == 0)
+		return items;
+	if (a == NULL)
+		return xreallocarray(items, cap, size);
+	grown = arena_alloc(a, cap * size);
+	if (n > 0)
+		memcpy(grown, items, n * size);
+	return grown;
+}
+
+static struct object *
+new_object(struct arena *a, const struct field *schema)
 {
 	size_t n = 0;
 	struct object *o;
 
 	while (schema[n].name != NULL)
 		n++;
-	/* One allocation for the object and its values. */
-	o = xcalloc(1, sizeof(*o) + n * sizeof(*o->vals));
+	/* One block for the object and its values. */
+	o = arena_alloc(a, sizeof(*o) + n * sizeof(*o->vals));
 	o->schema = schema;
 	o->refs = 1;
+	o->arena = a;
 	o->vals = (struct value *)(o + 1);
 	for (size_t i = 0; i < n; i++) {
 		o->vals[i].kind = schema[i].kind;
@@ -94,25 +146,51 @@ object_new(const struct field *schema)
 	return o;
 }
 
-void
-object_free(struct object *o)
+struct object *
+object_new(const struct field *schema)
 {
-	if (o == NULL || --o->refs > 0)
+	return new_object(xcalloc(1, sizeof(struct arena)), schema);
+}
+
+/* release frees what o owns outside the arena, once the last list that
+ * holds it lets go. */
+static void
+release(struct object *o)
+{
+	if (--o->refs > 0)
 		return;
+	/* Most of a view's values own nothing: a root has some 150. */
 	for (size_t i = 0; o->schema[i].name != NULL; i++) {
 		struct value *v = &o->vals[i];
 
-		set_owned(v, NULL);
-		for (size_t j = 0; j < v->n; j++) {
-			if (v->objs != NULL)
-				object_free(v->objs[j]);
-			if (v->texts != NULL)
+		if (v->text != empty && !v->borrowed)
+			free(v->text);
+		for (size_t j = 0; v->objs != NULL && j < v->n; j++)
+			release(v->objs[j]);
+		if (v->texts != NULL) {
+			for (size_t j = 0; j < v->n; j++)
 				free(v->texts[j]);
+			free(v->texts);
 		}
-		free(v->objs);
-		free(v->texts);
 	}
-	free(o);
+}
+
+void
+object_free(struct object *o)
+{
+	struct arena *a;
+
+	if (o == NULL)
+		return;
+	a = o->arena;
+	release(o);
+	while (a->chunks != NULL) {
+		struct chunk *c = a->chunks;
+
+		a->chunks = c->next;
+		free(c);
+	}
+	free(a);
 }
 
 static struct value *
@@ -182,8 +260,8 @@ object_add_item(struct object *o, const char *name)
 
 	if (o->schema[i].fields == NULL)
 		abort();
-	item = object_new(o->schema[i].fields);
-	v->objs = room(v->objs, v->n, sizeof(*v->objs));
+	item = new_object(o->arena, o->schema[i].fields);
+	v->objs = room(o->arena, v->objs, v->n, sizeof(*v->objs));
 	v->objs[v->n++] = item;
 	return item;
 }
@@ -194,10 +272,10 @@ object_add_shared(struct object *o, const char *name, struct object *item)
 	struct value *v = slot(o, name, VALUE_LIST);
 	int i = lookup(o->schema, name);
 
-	if (o->schema[i].fields != item->schema)
+	if (o->schema[i].fields != item->schema || item->arena != o->arena)
 		abort();
 	item->refs++;
-	v->objs = room(v->objs, v->n, sizeof(*v->objs));
+	v->objs = room(o->arena, v->objs, v->n, sizeof(*v->objs));
 	v->objs[v->n++] = item;
 }
 
@@ -209,7 +287,7 @@ object_add_text(struct object *o, const char *name, const char *s)
 
 	if (o->schema[i].fields != NULL)
 		abort();
-	v->texts = room(v->texts, v->n, sizeof(*v->texts));
+	v->texts = room(NULL, v->texts, v->n, sizeof(*v->texts));
 	v->texts[v->n++] = xstrdup(s);
 }
 

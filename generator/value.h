@@ -34,18 +34,23 @@ struct value {
 	size_t n;             /* LIST: number of items */
 };
 
+struct arena;
+
 struct object {
 	const struct field *schema;
-	int refs;           /* lists that hold it (a view shares a server's
-	                       object between the lists that name it) */
-	struct value *vals; /* one per schema field, owned */
+	int refs;            /* lists that hold it (a view shares a server's
+	                        object between the lists that name it) */
+	struct value *vals;  /* one per schema field, owned */
+	struct arena *arena; /* where the tree's objects live: a view is
+	                        freed in one go, not object by object */
 };
 
 /* Lookup of a field's index in a schema; -1 when absent. */
 int field_index(const struct field *schema, const char *name);
 
 /* object_new makes an object whose values are empty text, 0, false or empty
- * lists according to the schema. Owned; free with object_free. */
+ * lists according to the schema: the root of a tree, whose items live in
+ * the root's memory. Owned; free the root with object_free. */
 struct object *object_new(const struct field *schema);
 void object_free(struct object *o);
 /* Setters abort on a name the schema lacks or a kind mismatch: that is a
