@@ -183,6 +183,8 @@ check_layout() { # LAYOUT
 				serves "$L" GET "$h" /autodiscover/autodiscover.xml "$xml" "$r/autodiscover.xml"
 				serves "$L" GET "$h" "/autodiscover/autodiscover.json?Email=alice%40$d&Protocol=AutodiscoverV1&RedirectCount=1" \
 					application/json "$r/autodiscover.json"
+				serves "$L" GET "$h" "/autodiscover/autodiscover.json/v1.0/alice@$d?Protocol=AutodiscoverV1&RedirectCount=1" \
+					application/json "$r/autodiscover.json"
 			done
 			serves "$L" GET "$d" /mail.mobileconfig application/x-apple-aspen-config "$r/mail.mobileconfig"
 		done
