@@ -1381,6 +1381,13 @@ cmd_site(const struct opts *o)
 		object_set_text(view, "web_host", o->web_host);
 		object_set_text(view, "listen",
 		                o->listen != NULL ? o->listen : "80");
+		/* nginx takes a bare port; Apache's <VirtualHost> wants an
+		 * address too. */
+		object_take_text(view, "apache_vhost",
+		                 o->listen == NULL ? xstrdup("*:80")
+		                 : strchr(o->listen, ':') == NULL
+		                     ? xasprintf("*:%s", o->listen)
+		                     : xstrdup(o->listen));
 		object_set_flag(view, "layout_shared", r.shared);
 		if (i == 0) {
 			buf_reset(&b);

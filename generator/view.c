@@ -148,6 +148,8 @@ const struct field view_schema[] = {
     {"web_host", VALUE_TEXT, NULL, "site: the host serving the files"},
     {"site_root", VALUE_TEXT, NULL, "site: the tree's absolute path"},
     {"listen", VALUE_TEXT, NULL, "site: nginx's listen address (--listen)"},
+    {"apache_vhost", VALUE_TEXT, NULL,
+     "site: the same as Apache's <VirtualHost> address (*:80)"},
     {"layout_shared", VALUE_FLAG, NULL, "site: one file per content"},
     {"tb_file", VALUE_TEXT, NULL,
      "site, shared: the directory (files/KEY) serving this domain"},
