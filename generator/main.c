@@ -805,9 +805,11 @@ write_team(const struct opts *o, const struct model *m,
 		d->context = p.at.file != NULL ? &p.at : NULL;
 		render(o, m, tmpls, &p.user, p.dir, false, R_FULL, &plan, d);
 		d->context = NULL;
-		/* After a fault, the others are still checked, not staged. */
+		/* After a fault, the others are still checked, not staged.
+		 * A person with no file gets no directory. */
 		if (d->errors == before && (d->errors == 0 || o->keep_going) &&
-		    make_new_dir(p.dir, d) && !plan_stage(&plan, tag, d)) {
+		    plan.n > 0 && make_new_dir(p.dir, d) &&
+		    !plan_stage(&plan, tag, d)) {
 			stage_drop(p.dir, names, tag);
 			rmdir(p.dir);
 			rc = EXIT_USAGE;
