@@ -403,6 +403,22 @@ load_model(const struct opts *o, const char *spec, char *const *known,
 	return m;
 }
 
+/* rendered renders t over view into out, as tmpl_render does; an output
+ * it refuses (too large: a template's sections nest lists too deep) is
+ * reported to d, naming what. */
+static bool
+rendered(const struct tmpl *t, const char *what, const struct object *view,
+         escape_fn *esc, struct buf *out, struct diag *d)
+{
+	if (tmpl_render(t, view, esc, out))
+		return true;
+	diag_error(d, NULL,
+	           "%s: the template renders more than %u MiB, or takes too "
+	           "long; are its sections nested over lists too deeply?",
+	           what, TMPL_MAX_OUTPUT >> 20);
+	return false;
+}
+
 static bool
 to_stdout(const struct opts *o)
 {
@@ -487,7 +503,10 @@ render(const struct opts *o, const struct model *m, const struct tset *tmpls,
 				continue;
 			}
 		}
-		tmpl_render(tp, view, t->escape, &b);
+		if (!rendered(tp, t->name, view, t->escape, &b, d)) {
+			buf_free(&b);
+			continue;
+		}
 		if ((t->check != NULL && mode != R_FINAL &&
 		     !t->check(t->name, b.data, b.len, d)) ||
 		    (t->finish != NULL &&
@@ -1055,17 +1074,23 @@ render_domain(struct site_run *r, struct object *view, const char *dom,
 				        r->out[0].len);
 				continue;
 			}
-			tmpl_render(r->tt[i], view, t->escape, &r->out[i]);
+			if (!rendered(r->tt[i], t->name, view, t->escape,
+			              &r->out[i], d))
+				return false;
 			if (check && t->check != NULL &&
 			    !t->check(t->name, r->out[i].data, r->out[i].len,
 			              d))
 				return false;
 		}
 	} else {
-		tmpl_render(r->nmap, view, escape_conf, &r->out[OUT_NMAP]);
-		tmpl_render(r->amap, view, escape_conf, &r->out[OUT_AMAP]);
+		if (!rendered(r->nmap, "nginx map", view, escape_conf,
+		              &r->out[OUT_NMAP], d) ||
+		    !rendered(r->amap, "Apache map", view, escape_conf,
+		              &r->out[OUT_AMAP], d))
+			return false;
 	}
-	tmpl_render(r->dns, view, escape_conf, b);
+	if (!rendered(r->dns, "dns.zone", view, escape_conf, b, d))
+		return false;
 	/* A host such as mail.%EMAILDOMAIN% is this domain's: a zone cannot
 	 * hold the placeholder. */
 	if (strstr(buf_cstr(b), "%EMAILDOMAIN%") != NULL) {
@@ -1183,7 +1208,9 @@ shared_files(struct site_run *r, struct site *s, const struct model *m,
 		if (i == 1)
 			buf_add(&r->out[i], r->out[0].data, r->out[0].len);
 		else {
-			tmpl_render(r->tt[i], view, t->escape, &r->out[i]);
+			if (!rendered(r->tt[i], t->name, view, t->escape,
+			              &r->out[i], d))
+				return false;
 			if (t->check != NULL &&
 			    !t->check(t->name, r->out[i].data, r->out[i].len,
 			              d))
@@ -1393,11 +1420,13 @@ cmd_site(const struct opts *o)
 		object_set_flag(view, "layout_shared", r.shared);
 		if (i == 0) {
 			buf_reset(&b);
-			tmpl_render(nginx, view, escape_conf, &b);
-			site_file(s, "nginx.conf", b.data, b.len);
+			if (rendered(nginx, "nginx.conf", view, escape_conf, &b,
+			             &d))
+				site_file(s, "nginx.conf", b.data, b.len);
 			buf_reset(&b);
-			tmpl_render(apache, view, escape_conf, &b);
-			site_file(s, "apache.conf", b.data, b.len);
+			if (rendered(apache, "apache.conf", view, escape_conf,
+			             &b, &d))
+				site_file(s, "apache.conf", b.data, b.len);
 		}
 		done =
 		    site_spec(&r, s, models[i], view, zone, nmap_s, amap_s, &d);

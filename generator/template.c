@@ -7,6 +7,10 @@
 #include <string.h>
 
 #include "template.h"
+
+/* Far more nodes than any real template visits, even for 100,000
+ * domains. */
+#define TMPL_MAX_STEPS ((size_t)1 << 26)
 #include "text.h"
 #include "xalloc.h"
 
@@ -412,6 +416,10 @@ struct render {
 	int nscopes;
 	escape_fn *esc;
 	struct buf *out;
+	size_t limit; /* out->len past which rendering stops */
+	size_t steps; /* nodes visited, bounded too: empty sections nested
+	                 over lists multiply time without output */
+	bool stop;    /* a bound was passed: the output is refused */
 };
 
 static const struct value *
@@ -477,9 +485,13 @@ static void
 render_nodes(struct render *r, const struct node *kids, size_t n,
              struct dot dot)
 {
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && !r->stop; i++) {
 		const struct node *k = &kids[i];
 		const struct value *v;
+
+		r->stop = ++r->steps > TMPL_MAX_STEPS || r->out->len > r->limit;
+		if (r->stop)
+			break;
 
 		switch (k->type) {
 		case N_TEXT:
@@ -500,11 +512,15 @@ render_nodes(struct render *r, const struct node *kids, size_t n,
 	}
 }
 
-void
+bool
 tmpl_render(const struct tmpl *t, const struct object *root, escape_fn *esc,
             struct buf *out)
 {
-	struct render r = {.nscopes = 1, .esc = esc, .out = out};
+	size_t start = out->len;
+	struct render r = {.nscopes = 1,
+	                   .esc = esc,
+	                   .out = out,
+	                   .limit = start + TMPL_MAX_OUTPUT};
 
 	r.scopes[0] = root;
 	/* Room for the whole output at once, rather than doubling up to
@@ -512,6 +528,11 @@ tmpl_render(const struct tmpl *t, const struct object *root, escape_fn *esc,
 	buf_reserve(out, out->len + t->size + t->size / 4);
 	render_nodes(&r, t->root.kids, t->root.nkids,
 	             (struct dot){NULL, VALUE_TEXT});
+	if (!r.stop && out->len <= r.limit)
+		return true;
+	out->len = start;
+	out->data[start] = '\0';
+	return false;
 }
 
 static void

@@ -24,8 +24,11 @@ struct tmpl;
 struct tmpl *tmpl_parse(const char *text, size_t len, const char *file,
                         const struct field *root, struct diag *d);
 /* tmpl_render appends the template rendered over root to out. root must
- * follow the schema the template was parsed against. */
-void tmpl_render(const struct tmpl *t, const struct object *root,
+ * follow the schema the template was parsed against. False, with out as
+ * it was, when the output would pass TMPL_MAX_OUTPUT: sections over lists,
+ * nested, multiply (a hostile --templates). */
+#define TMPL_MAX_OUTPUT (64u << 20)
+bool tmpl_render(const struct tmpl *t, const struct object *root,
                  escape_fn *esc, struct buf *out);
 void tmpl_free(struct tmpl *t);
 
