@@ -339,7 +339,6 @@ csv_next(struct csv *c, struct csv_row *row)
 
 	for (;;) {
 		int line = r->line;
-		long offset = r->pos;
 		bool bad;
 
 		if (!record(r, &bad))
@@ -358,7 +357,6 @@ csv_next(struct csv *c, struct csv_row *row)
 		if (!values_ok(r, c, line))
 			continue;
 		row->line = line;
-		row->offset = offset;
 		row->fields = r->fields;
 		return true;
 	}
@@ -385,21 +383,6 @@ csv_rewind(struct csv *c, struct diag *d, struct diag *report)
 		return false;
 	}
 	return true;
-}
-
-bool
-csv_seek(struct csv *c, long offset, int line, struct csv_row *row)
-{
-	struct csv_private *r = c->p;
-	struct diag *keep = r->d, quiet = DIAG_INIT;
-	bool ok;
-
-	r->d = &quiet;
-	seek_to(r, offset, line);
-	ok = csv_next(c, row) && row->offset == offset;
-	r->d = keep;
-	diag_free(&quiet);
-	return ok;
 }
 
 void

@@ -11,7 +11,6 @@
 
 struct csv_row {
 	int line;      /* where the row starts in the file */
-	long offset;   /* where it starts, in bytes, for csv_seek */
 	char **fields; /* one per header column, then NULL; owned by the
 	                  reader and valid until its next call */
 };
@@ -38,10 +37,6 @@ bool csv_next(struct csv *c, struct csv_row *row);
  * report, when the file changed since csv_open: a later pass would not
  * meet the rows the first one checked. */
 bool csv_rewind(struct csv *c, struct diag *d, struct diag *report);
-/* csv_seek reads the row that starts at offset (a csv_row's) into *row,
- * without reporting its errors; false if it is not a good row. The next
- * csv_next continues from there. */
-bool csv_seek(struct csv *c, long offset, int line, struct csv_row *row);
 /* csv_column returns the index of the column named name, or -1. */
 int csv_column(const struct csv *c, const char *name);
 void csv_close(struct csv *c);

@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* The people files are for: a users file's rows over the command line's
  * options, checked, one at a time. */
+#include <sys/stat.h>
+
 #include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "buf.h"
 #include "csv.h"
+#include "dupes.h"
 #include "text.h"
 #include "users.h"
 #include "xalloc.h"
@@ -52,23 +53,14 @@ static const struct {
 
 #define NCOLUMNS (sizeof(user_columns) / sizeof(user_columns[0]))
 
-/* Addresses seen so far, for "listed twice", in memory that grows by
- * eight bytes a person rather than by the addresses: a 32-bit hash of the
- * lower-cased address and where its row starts. A hash that matches is
- * confirmed by reading that row again. */
-struct seen {
-	uint64_t *slot; /* hash << 32 | (offset + 1); 0: empty */
-	size_t cap, n;
-};
-
 struct users {
-	struct csv *csv, *lookback; /* lookback re-reads earlier rows */
+	struct csv *csv;
 	const char *path;
 	const struct view_opts *base;
 	const char *out_dir;
 	struct diag *d;
-	int col[NCOLUMNS]; /* each column's index in the file, or -1 */
-	struct seen seen;
+	int col[NCOLUMNS];   /* each column's index in the file, or -1 */
+	struct dupes *dupes; /* every row's address, for "listed twice" */
 	bool trusted; /* a pass after a clean one: the rows were checked */
 	struct buf dir;
 };
@@ -98,58 +90,27 @@ csv_label(const char *option)
 	return option;
 }
 
-static uint32_t
-address_hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)(*s >= 'A' && *s <= 'Z' ? *s + 32 : *s);
-		h *= 16777619u;
-	}
-	return h;
-}
-
-/* seen_before says whether an earlier good row has email (any letter
- * case), and remembers this row's when not. */
+/* note_addresses reads the file once, quietly, so that a duplicate is
+ * known without holding every address (dupes: a filter, then the few
+ * candidates). */
 static bool
-seen_before(struct users *u, const char *email, long offset, int line)
+note_addresses(struct users *u, const char *path, struct diag *d)
 {
-	struct seen *s = &u->seen;
-	uint64_t h = address_hash(email);
-	size_t k;
+	struct diag quiet = DIAG_INIT;
+	struct csv_row row;
+	struct stat st;
+	int email = csv_column(u->csv, "email");
 
-	if (2 * (s->n + 1) > s->cap) {
-		struct seen grown = {
-		    xcalloc(s->cap < 64 ? 128 : 2 * s->cap, sizeof(uint64_t)),
-		    s->cap < 64 ? 128 : 2 * s->cap, s->n};
-
-		for (size_t i = 0; i < s->cap; i++)
-			if (s->slot[i] != 0) {
-				for (k = (s->slot[i] >> 32) & (grown.cap - 1);
-				     grown.slot[k] != 0;
-				     k = (k + 1) & (grown.cap - 1))
-					;
-				grown.slot[k] = s->slot[i];
-			}
-		free(s->slot);
-		*s = grown;
-	}
-	for (k = h & (s->cap - 1); s->slot[k] != 0; k = (k + 1) & (s->cap - 1))
-		if (s->slot[k] >> 32 == h) {
-			struct csv_row old;
-			long at = (long)(s->slot[k] & 0xffffffffu) - 1;
-			int ecol = u->col[C_EMAIL];
-
-			/* The line only labels the lookback's messages, which
-			 * it does not report. */
-			if (csv_seek(u->lookback, at, line, &old) &&
-			    strcasecmp(old.fields[ecol], email) == 0)
-				return true;
-		}
-	s->slot[k] = h << 32 | (uint64_t)(offset + 1);
-	s->n++;
-	return false;
+	/* A row is at least an address and a line break. */
+	u->dupes = dupes_new(
+	    stat(path, &st) == 0 ? (size_t)st.st_size / 8 + 1 : 1024, true);
+	/* Its rows' faults are reported by the passes that follow. */
+	csv_rewind(u->csv, &quiet, &quiet);
+	while (csv_next(u->csv, &row))
+		if (row.fields[email][0] != '\0')
+			dupes_note(u->dupes, row.fields[email]);
+	diag_free(&quiet);
+	return csv_rewind(u->csv, d, d);
 }
 
 struct users *
@@ -196,8 +157,7 @@ users_open(const char *path, const struct view_opts *base, const char *out_dir,
 	}
 	u = xcalloc(1, sizeof(*u));
 	u->csv = c;
-	u->lookback = csv_open(path, d);
-	if (u->lookback == NULL) {
+	if (!note_addresses(u, path, d)) {
 		users_close(u);
 		return NULL;
 	}
@@ -252,8 +212,7 @@ users_next(struct users *u, struct person *p)
 		labelled = u;
 		if (!u->trusted && !view_opts_check(&v, &at, csv_label, u->d))
 			continue;
-		if (!u->trusted &&
-		    seen_before(u, v.email, row.offset, row.line)) {
+		if (!u->trusted && dupes_again(u->dupes, v.email)) {
 			diag_error(u->d, &at,
 			           "column %d (email): %s is listed twice",
 			           email + 1, v.email);
@@ -274,8 +233,7 @@ users_rewind(struct users *u, struct diag *d, bool trusted, struct diag *report)
 {
 	u->d = d;
 	u->trusted = trusted;
-	free(u->seen.slot);
-	memset(&u->seen, 0, sizeof(u->seen));
+	dupes_rewind(u->dupes);
 	return csv_rewind(u->csv, d, report);
 }
 void
@@ -284,8 +242,7 @@ users_close(struct users *u)
 	if (u == NULL)
 		return;
 	csv_close(u->csv);
-	csv_close(u->lookback);
-	free(u->seen.slot);
+	dupes_free(u->dupes);
 	buf_free(&u->dir);
 	free(u);
 }

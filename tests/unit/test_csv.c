@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for the streamed users file reader: rows, passes, seeks. */
+/* Unit tests for the streamed users file reader: rows and passes. */
 #include "unit.h"
 
 #include <unistd.h>
@@ -39,12 +39,11 @@ teardown(void **state)
 }
 
 static void
-test_csv_streams_rows_with_lines_and_offsets(void **state)
+test_csv_streams_rows_with_lines(void **state)
 {
 	struct diag d = DIAG_INIT;
 	struct csv *c;
-	struct csv_row row, again;
-	long second;
+	struct csv_row row;
 	char *want;
 
 	(void)state;
@@ -65,16 +64,12 @@ test_csv_streams_rows_with_lines_and_offsets(void **state)
 	assert_true(csv_next(c, &row));
 	assert_int_equal(row.line, 4);
 	assert_string_equal(row.fields[1], "B \"two\"");
-	second = row.offset;
 	/* The short row and the one with a line break are reported and
 	 * skipped; line numbers count the break. */
 	assert_true(csv_next(c, &row));
 	assert_int_equal(row.line, 8);
 	assert_string_equal(row.fields[0], "e@x.example");
 	assert_false(csv_next(c, &row));
-	/* Read again at its offset, a row is the same row. */
-	assert_true(csv_seek(c, second, 4, &again));
-	assert_string_equal(again.fields[0], "b@x.example");
 	/* A second pass meets the same rows. */
 	assert_true(csv_rewind(c, &d, &d));
 	assert_true(csv_next(c, &row));
@@ -116,7 +111,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_csv_streams_rows_with_lines_and_offsets),
+	    cmocka_unit_test(test_csv_streams_rows_with_lines),
 	    cmocka_unit_test(test_csv_rewind_refuses_a_changed_file),
 	};
 
