@@ -22,6 +22,7 @@
 #include "escape.h"
 #include "import.h"
 #include "model.h"
+#include "outdir.h"
 #include "output.h"
 #include "site.h"
 #include "spec.h"
@@ -675,8 +676,11 @@ emit(const struct opts *o, const struct model *m, const struct tset *tmpls,
 				           "cannot write to standard output");
 				ok = false;
 			}
-		} else
-			ok = plan_write(&plan, wd, written, unchanged);
+		} else {
+			plan.force = o->force;
+			ok = plan_write(&plan, wd, written, unchanged) ||
+			     !plan.io_error;
+		}
 	}
 	plan_free(&plan);
 	return ok;
@@ -706,161 +710,74 @@ write_one(const struct opts *o, const struct model *m, const struct tset *tmpls,
 	return rc;
 }
 
-/* run_tag names this run's staged files: six letters or digits. */
-static void
-run_tag(char tag[7])
-{
-	static const char digits[] = "abcdefghijklmnopqrstuvwxyz"
-	                             "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-	unsigned long long v = ((unsigned long long)getpid() << 32 ^
-	                        (unsigned long long)time(NULL)) *
-	                       0x9e3779b97f4a7c15u;
-
-	for (int i = 0; i < 6; i++, v /= 62)
-		tag[i] = digits[v % 62];
-	tag[6] = '\0';
-}
-
-/* existing_prefix returns how many of dir's leading bytes name a
- * directory that is there: what staging must not remove. */
-static size_t
-existing_prefix(const char *dir)
-{
-	char *p = xstrdup(dir);
-	size_t kept = strlen(p);
-	struct stat st;
-
-	while (kept > 0 && lstat(p, &st) != 0) {
-		while (kept > 0 && p[kept - 1] != '/')
-			kept--;
-		while (kept > 1 && p[kept - 1] == '/')
-			kept--;
-		p[kept] = '\0';
-	}
-	free(p);
-	return kept;
-}
-
-/* make_new_dir creates dir, and its missing ancestors; true only when
- * dir itself is new (another process may have made it meanwhile). */
-static bool
-make_new_dir(const char *dir, struct diag *d)
-{
-	char *parent;
-	char *slash;
-	bool ok;
-
-	if (mkdir(dir, 0755) == 0)
-		return true;
-	if (errno != ENOENT)
-		return false;
-	parent = xstrdup(dir);
-	slash = strrchr(parent, '/');
-	if (slash != NULL && slash != parent)
-		*slash = '\0';
-	ok = slash != NULL && slash != parent &&
-	     output_mkdirs(parent, 0755, d) && mkdir(dir, 0755) == 0;
-	free(parent);
-	return ok;
-}
-
-/* unmake_dirs removes dir and its ancestors down to the first kept
- * bytes (existing_prefix's), when they are empty. */
-static void
-unmake_dirs(const char *dir, size_t kept)
-{
-	char *p = xstrdup(dir);
-	size_t n = strlen(p);
-
-	while (n > kept && rmdir(p) == 0) {
-		while (n > 0 && p[n - 1] != '/')
-			n--;
-		while (n > 1 && p[n - 1] == '/')
-			n--;
-		p[n] = '\0';
-	}
-	free(p);
-}
-
 /* write_team writes everyone's files into --out after the check pass
- * (which looked at the people whose directories are there). A person
- * whose directory is new is rendered and checked once, and staged there
- * under temporary names; once everyone passed, the staged files are
- * renamed into place and the others written as usual. When someone
- * fails, the staged files and the new directories are removed: nothing
- * is written. With --keep-going, the good people's files are written. */
+ * (which looked at the people whose directories are there): one
+ * transaction for the whole team, each person's changed files staged
+ * beside their final names, renamed into place once everyone passed.
+ * When someone fails, the staged files and the new directories are
+ * removed: nothing is written. With --keep-going, the good people's
+ * files are written. */
 static int
 write_team(const struct opts *o, const struct model *m,
            const struct tset *tmpls, struct people *v, struct diag *d,
            int *written, int *unchanged)
 {
 	struct diag rows = DIAG_INIT, again = DIAG_INIT;
-	const char *names[32];
-	size_t nnames = 0, kept;
+	struct outroot *r = outroot_open(o->out_dir, d);
+	struct txn *t = NULL;
 	struct person p;
-	char tag[7];
 	int rc = 0;
-	bool commit, rows_ok = d->errors == 0;
+	bool rows_ok = d->errors == 0;
 
-	for (size_t i = 0; targets[i].name != NULL && nnames < 31; i++)
-		if (tmpls[i].by_lang[0] != NULL || tmpls[i].by_lang[1] != NULL)
-			names[nnames++] = targets[i].output;
-	names[nnames] = NULL;
-	run_tag(tag);
-	kept = existing_prefix(o->out_dir);
+	if (r == NULL || !outroot_lock(r, true, d)) {
+		outroot_free(r);
+		return EXIT_USAGE;
+	}
+	t = txn_new(r, false);
 	/* The rows' faults were reported by the check pass, which found
-	 * none when rows_ok: the later passes need not check them again. */
+	 * none when rows_ok: the later pass need not check them again. */
 	rows.no_notes = again.no_notes = true;
 	if (!people_rewind(v, &rows, rows_ok, d))
 		goto out;
 	while (rc == 0 && people_next(v, &p)) {
 		struct plan plan = PLAN_INIT;
 		struct stat st;
-		int before = d->errors;
+		/* A person whose directory was there was checked whole by
+		 * the first pass, which reported their faults; a new one is
+		 * checked now. */
+		bool checked = lstat(p.dir, &st) == 0;
+		struct diag *pd = checked && !rows_ok ? &again : d;
+		int before = pd->errors;
 
-		if (lstat(p.dir, &st) == 0 || errno != ENOENT)
-			continue; /* checked already; written below */
 		plan.root = o->out_dir;
+		plan.out = r;
+		plan.txn = t;
+		plan.force = o->force;
 		d->context = p.at.file != NULL ? &p.at : NULL;
-		render(o, m, tmpls, &p.user, p.dir, false, R_FULL, &plan, d);
+		render(o, m, tmpls, &p.user, p.dir, false,
+		       checked ? R_FINAL : R_FULL, &plan, pd);
+		/* After a fault, the others are still checked, not staged. */
+		if (pd->errors == before && (d->errors == 0 || o->keep_going) &&
+		    plan.n > 0 &&
+		    (pd == d || plan_check(&plan, o->force, &again)) &&
+		    !plan_write(&plan, d, written, unchanged) &&
+		    (plan.io_error || !o->keep_going))
+			rc = plan.io_error ? EXIT_USAGE : 1;
 		d->context = NULL;
-		/* After a fault, the others are still checked, not staged.
-		 * A person with no file gets no directory. */
-		if (d->errors == before && (d->errors == 0 || o->keep_going) &&
-		    plan.n > 0 && make_new_dir(p.dir, d) &&
-		    !plan_stage(&plan, tag, d)) {
-			stage_drop(p.dir, names, tag);
-			rmdir(p.dir);
-			rc = EXIT_USAGE;
-		}
 		plan_free(&plan);
-	}
-	commit = rc == 0 && (d->errors == 0 || o->keep_going);
-	/* Changed since: its rows no longer name what was staged, which the
-	 * next run sweeps. */
-	if (!people_rewind(v, &rows, rows_ok, d))
-		goto out;
-	while (people_next(v, &p)) {
-		int staged =
-		    commit ? stage_commit(p.dir, names, tag, written, d) : 0;
-
-		if (!commit)
-			stage_drop(p.dir, names, tag);
-		else if (staged < 0) {
+		if (out_interrupted() != 0)
 			rc = EXIT_USAGE;
-			break;
-		} else if (staged == 0 &&
-		           !emit(o, m, tmpls, &p,
-		                 d->errors == 0 ? R_FINAL : R_FULL, true,
-		                 d->errors == 0 ? d : &again, d, written,
-		                 unchanged)) {
-			rc = EXIT_USAGE;
-			break;
-		}
 	}
-	if (!commit)
-		unmake_dirs(o->out_dir, kept);
+	if (rc == 0 && (d->errors == 0 || o->keep_going)) {
+		if (!txn_commit(t, d))
+			rc = EXIT_USAGE;
+	} else
+		txn_abort(t);
+	if (rc == 1)
+		rc = 0; /* an input error: the status says 1 */
 out:
+	txn_free(t);
+	outroot_free(r);
 	diag_free(&rows);
 	diag_free(&again);
 	return rc;
@@ -1216,7 +1133,7 @@ shared_files(struct site_run *r, struct site *s, const struct model *m,
 			              d))
 				return false;
 		}
-		h = h * 31 + content_hash(r->out[i].data, r->out[i].len);
+		h = h * 31 + manifest_hash(r->out[i].data, r->out[i].len);
 	}
 	key = xasprintf("%016llx", h);
 	object_set_text(view, "tb_file", key);
@@ -1313,6 +1230,7 @@ cmd_site(const struct opts *o)
 	struct diag d = DIAG_INIT;
 	struct site_opts so = {.out = o->out_dir,
 	                       .verify = o->verify,
+	                       .force = o->force,
 	                       .progress = !o->quiet && isatty(2)};
 	struct site_stats st;
 	struct site_run r = {.shared = o->layout != NULL &&
@@ -1350,8 +1268,14 @@ cmd_site(const struct opts *o)
 		return usage("site: the --out path must be plain (letters, "
 		             "digits, / . _ - + @ , =): it is written into "
 		             "nginx and Apache configuration");
-	if (!output_mkdirs(o->out_dir, 0755, &d))
-		return finish(&d, EXIT_USAGE);
+	{
+		struct outroot *made = outroot_open(o->out_dir, &d);
+		bool ok = made != NULL && outroot_create(made, &d);
+
+		outroot_free(made);
+		if (!ok)
+			return finish(&d, EXIT_USAGE);
+	}
 	root = realpath(o->out_dir, NULL);
 	if (root == NULL || !site_safe(root)) {
 		free(root);
@@ -1498,6 +1422,7 @@ cmd_install(const struct opts *o)
 	struct model *m = NULL;
 	char **known, *maildir = NULL;
 	const char *home = o->home != NULL ? o->home : getenv("HOME");
+	struct outroot *root = NULL;
 	int rc = check_targets(o);
 
 	if (rc != 0)
@@ -1532,23 +1457,53 @@ cmd_install(const struct opts *o)
 	spec_free_names(known);
 	if (m == NULL || d.errors > 0)
 		goto out;
+	root = outroot_open(home, &d);
+	if (root != NULL && !outroot_exists(root)) {
+		diag_error(&d, NULL,
+		           "install: the home directory %s is not there; "
+		           "mailconf does not create homes",
+		           home);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	/* A dry run only reads: it waits for a writer, not for readers. */
+	if (root == NULL || !outroot_lock(root, !o->dry_run, &d)) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	plan.root = home;
+	plan.out = root;
 	render(o, m, tmpls, &o->user, home, true, R_FULL, &plan, &d);
 	if (wanted(o, target_find("mbsync")))
 		maildir = maildir_path(m, &o->user, home);
 	if (d.errors > 0)
 		goto out;
+	/* mbsync does not create its Maildir's top directory. A Maildir
+	 * outside the home is the user's own path: made as named. */
+	if (maildir != NULL && strncmp(maildir, home, strlen(home)) == 0 &&
+	    maildir[strlen(home)] == '/')
+		plan_add_dir(&plan, maildir, 0700);
+	else if (maildir != NULL && !o->dry_run) {
+		struct outroot *md = outroot_open(maildir, &d);
+
+		if (md == NULL || !outroot_create(md, &d))
+			rc = EXIT_USAGE;
+		outroot_free(md);
+		if (rc != 0)
+			goto out;
+	}
 	if (o->dry_run) {
 		struct buf diff = BUF_INIT;
+		struct stat st;
 
 		plan_diff(&plan, &diff, &d);
-		if (maildir != NULL && access(maildir, F_OK) != 0)
+		if (maildir != NULL && stat(maildir, &st) != 0)
 			buf_printf(&diff, "# would create the directory %s\n",
 			           maildir);
 		if (diff.len == 0)
 			buf_puts(&diff, "# nothing would change\n");
 		/* Say now what the real run would refuse. */
-		if (!o->force)
-			plan_check(&plan, false, &d);
+		plan_check(&plan, o->force, &d);
 		if (fwrite(buf_cstr(&diff), 1, diff.len, stdout) != diff.len ||
 		    fflush(stdout) != 0)
 			rc = EXIT_USAGE;
@@ -1557,15 +1512,13 @@ cmd_install(const struct opts *o)
 	}
 	plan.backup = true;
 	plan.durable = true;
-	plan.root = home;
+	plan.force = o->force;
 	d.no_notes = false;
 	if (plan_check(&plan, o->force, &d)) {
 		int written = 0, unchanged = 0;
 
-		/* mbsync does not create its Maildir's top directory. */
-		if ((maildir != NULL && !output_mkdirs(maildir, 0700, &d)) ||
-		    !plan_write(&plan, &d, &written, &unchanged))
-			rc = EXIT_USAGE;
+		if (!plan_write(&plan, &d, &written, &unchanged))
+			rc = plan.io_error ? EXIT_USAGE : 0;
 		else if (!o->quiet)
 			say("mailconf: %d written, %d unchanged\n", written,
 			    unchanged);
@@ -1575,6 +1528,7 @@ out:
 	free(maildir);
 	model_free(m);
 	plan_free(&plan);
+	outroot_free(root);
 	return finish(&d, rc);
 }
 
@@ -1667,8 +1621,9 @@ cmd_import(const struct opts *o)
 	} else if (d.errors == 0 && plan_check(&plan, o->force, &d)) {
 		int written = 0, unchanged = 0;
 
+		plan.force = o->force;
 		if (!plan_write(&plan, &d, &written, &unchanged))
-			rc = EXIT_USAGE;
+			rc = plan.io_error ? EXIT_USAGE : 0;
 		else if (!o->quiet)
 			say("mailconf: %d written, %d unchanged\n", written,
 			    unchanged);
@@ -1714,6 +1669,7 @@ main(int argc, char **argv)
 	char *found = NULL;
 	int rc = parse_args(argc, argv, &o);
 
+	out_signals();
 	if (rc != 0 || o.command == NULL) {
 		free(o.specs);
 		return rc != 0 ? rc : EXIT_USAGE;
@@ -1765,5 +1721,6 @@ main(int argc, char **argv)
 	free(o.specs);
 	free(found);
 	xml_cleanup();
+	out_exit_if_signalled();
 	return rc;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Writing outputs safely: all-or-nothing planning, no clobbering, atomic
- * replace, a manifest. */
+/* Plans of files: the no-clobber rule, manifests, backups and diffs, written
+ * through the output layer (outdir.h). */
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -14,58 +14,86 @@
 #include <unistd.h>
 
 #include "diff.h"
+#include "outdir.h"
 #include "output.h"
 #include "xalloc.h"
 
-unsigned long long
-content_hash(const char *s, size_t n)
+void
+mhash_init(struct mhash *h, size_t n)
 {
-	unsigned long long h = 0xcbf29ce484222325ULL;
+	h->a = 0x9e3779b97f4a7c15u ^ n;
+	h->b = 0x6a09e667f3bcc909u;
+	h->plen = 0;
+}
 
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3ULL;
+static void
+mhash_block(struct mhash *h, const unsigned char *p, size_t n)
+{
+	uint64_t w = 0, x = 0;
+
+	memcpy(&w, p, n < 8 ? n : 8);
+	if (n > 8)
+		memcpy(&x, p + 8, n - 8);
+	h->a = (h->a ^ w) * 0xbf58476d1ce4e5b9u;
+	h->b = (h->b ^ x) * 0x94d049bb133111ebu;
+	/* Sixteen bytes a step, in two independent lanes: a team's files are
+	 * hashed as they are written, and a byte a step was a fifth of the
+	 * run. A last, partial block is not folded. */
+	if (n == 16) {
+		h->a ^= h->a >> 31;
+		h->b ^= h->b >> 29;
 	}
-	return h;
+}
+
+void
+mhash_add(struct mhash *h, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (h->plen > 0) {
+		size_t k = 16 - h->plen < n ? 16 - h->plen : n;
+
+		memcpy(h->part + h->plen, p, k);
+		h->plen += k;
+		p += k;
+		n -= k;
+		if (h->plen < 16)
+			return;
+		mhash_block(h, h->part, 16);
+		h->plen = 0;
+	}
+	for (; n >= 16; p += 16, n -= 16)
+		mhash_block(h, p, 16);
+	memcpy(h->part, p, n);
+	h->plen = n;
 }
 
 unsigned long long
-manifest_hash(const char *s, size_t n)
+mhash_end(struct mhash *h)
 {
-	uint64_t a = 0x9e3779b97f4a7c15u ^ n, b = 0x6a09e667f3bcc909u;
-	size_t i = 0;
+	uint64_t a;
 
-	/* Sixteen bytes a step, in two independent lanes: a team's files are
-	 * hashed as they are written, and a byte a step (FNV-1a) was a fifth
-	 * of the run. */
-	for (; i + 16 <= n; i += 16) {
-		uint64_t w, x;
-
-		memcpy(&w, s + i, 8);
-		memcpy(&x, s + i + 8, 8);
-		a = (a ^ w) * 0xbf58476d1ce4e5b9u;
-		b = (b ^ x) * 0x94d049bb133111ebu;
-		a ^= a >> 31;
-		b ^= b >> 29;
-	}
-	if (i < n) {
-		uint64_t w = 0, x = 0;
-
-		memcpy(&w, s + i, n - i < 8 ? n - i : 8);
-		if (n - i > 8)
-			memcpy(&x, s + i + 8, n - i - 8);
-		a = (a ^ w) * 0xbf58476d1ce4e5b9u;
-		b = (b ^ x) * 0x94d049bb133111ebu;
-	}
+	if (h->plen > 0)
+		mhash_block(h, h->part, h->plen);
 	/* splitmix64's finaliser over both, so that every input bit reaches
 	 * every output bit. */
-	a ^= b * 0xff51afd7ed558ccdu;
+	a = h->a ^ h->b * 0xff51afd7ed558ccdu;
 	a ^= a >> 30;
 	a *= 0xbf58476d1ce4e5b9u;
 	a ^= a >> 27;
 	a *= 0x94d049bb133111ebu;
 	a ^= a >> 31;
 	return a;
+}
+
+unsigned long long
+manifest_hash(const char *s, size_t n)
+{
+	struct mhash h;
+
+	mhash_init(&h, n);
+	mhash_add(&h, s, n);
+	return mhash_end(&h);
 }
 
 void
@@ -75,8 +103,8 @@ plan_add(struct plan *p, const char *path, struct buf *data, unsigned mode)
 	p->files[p->n].path = xstrdup(path);
 	p->files[p->n].data = *data;
 	p->files[p->n].mode = mode;
-	p->files[p->n].theirs = false;
 	p->files[p->n].unrendered = false;
+	p->files[p->n].dir = false;
 	p->n++;
 	*data = (struct buf)BUF_INIT;
 }
@@ -91,6 +119,15 @@ plan_add_unrendered(struct plan *p, const char *path, unsigned mode)
 }
 
 void
+plan_add_dir(struct plan *p, const char *path, unsigned mode)
+{
+	struct buf none = BUF_INIT;
+
+	plan_add(p, path, &none, mode);
+	p->files[p->n - 1].dir = true;
+}
+
+void
 plan_free(struct plan *p)
 {
 	for (size_t i = 0; i < p->n; i++) {
@@ -102,73 +139,126 @@ plan_free(struct plan *p)
 	p->n = 0;
 }
 
+/* A plan's files by directory, found in one pass: rel[i] the directory
+ * below the root, base[i] the name, next[i] the next file in the same
+ * directory (p->n: none), first[i] whether i is the first there. */
+struct bydir {
+	char **rel;
+	const char **base;
+	size_t *next;
+	bool *first;
+	char *root; /* the root's path */
+};
+
+/* under says whether path lies in directory dir. */
+static bool
+under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return strcmp(dir, ".") == 0 ||
+	       (strncmp(path, dir, n) == 0 &&
+	        (path[n] == '/' || path[n] == '\0' || strcmp(dir, "/") == 0));
+}
+
+/* root_of is the plan's root: the directory the user named, or, without
+ * one, the deepest directory holding every file (-o FILE: its own). */
+static char *
+root_of(const struct plan *p)
+{
+	char *root;
+
+	if (p->root != NULL)
+		return xstrdup(p->root);
+	if (p->n == 0)
+		return xstrdup(".");
+	root = xstrdup(p->files[0].path);
+	for (size_t i = 0; i < p->n; i++)
+		while (
+		    !under(p->files[i].path, root) ||
+		    (!p->files[i].dir && strcmp(p->files[i].path, root) == 0)) {
+			char *slash = strrchr(root, '/');
+
+			if (slash == NULL) {
+				free(root);
+				root = xstrdup(".");
+			} else if (slash == root)
+				root[1] = '\0';
+			else
+				*slash = '\0';
+		}
+	return root;
+}
+
 static void
-split_path(const char *path, char **dir, const char **base)
+bydir_build(const struct plan *p, struct bydir *g)
 {
-	const char *slash = strrchr(path, '/');
+	size_t cap = 16, *last, rn;
+	unsigned long long *key;
 
-	if (slash == NULL) {
-		*dir = xstrdup(".");
-		*base = path;
-	} else {
-		*dir = slash == path ? xstrdup("/")
-		                     : xstrndup(path, (size_t)(slash - path));
-		*base = slash + 1;
-	}
-}
-
-/* read_all reads a regular file; false when it does not exist. A file
- * that exists but cannot be read is reported. */
-static bool
-read_all(const char *path, struct buf *b, bool *exists, struct diag *d)
-{
-	char chunk[8192];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW);
-
-	*exists = fd >= 0 || errno != ENOENT;
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return true;
-		diag_error(d, NULL, "cannot read %s: %s", path,
-		           strerror(errno));
-		return false;
-	}
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-		buf_add(b, chunk, (size_t)n);
-	if (n < 0) {
-		diag_error(d, NULL, "cannot read %s: %s", path,
-		           strerror(errno));
-		close(fd);
-		return false;
-	}
-	close(fd);
-	return true;
-}
-
-/* manifest_has says whether dir's manifest records hash for name. */
-static bool
-manifest_has(const char *dir, const char *name, unsigned long long hash)
-{
-	char *path = xasprintf("%s/%s", dir, MANIFEST_NAME);
-	FILE *f = fopen(path, "r");
-	char line[4096];
-	bool found = false;
-
-	free(path);
-	if (f == NULL)
-		return false;
-	while (!found && fgets(line, sizeof(line), f) != NULL) {
+	g->root = root_of(p);
+	rn = strlen(g->root);
+	while (rn > 1 && g->root[rn - 1] == '/')
+		g->root[--rn] = '\0';
+	while (cap < 2 * p->n)
+		cap *= 2;
+	key = xcalloc(cap, sizeof(*key));
+	last = xcalloc(cap, sizeof(*last));
+	g->rel = xcalloc(p->n + 1, sizeof(*g->rel));
+	g->base = xcalloc(p->n + 1, sizeof(*g->base));
+	g->next = xcalloc(p->n + 1, sizeof(*g->next));
+	g->first = xcalloc(p->n + 1, sizeof(*g->first));
+	for (size_t i = 0; i < p->n; i++) {
+		const char *path = p->files[i].path, *rest, *slash;
 		unsigned long long h;
-		int off = 0;
+		size_t k;
 
-		line[strcspn(line, "\n")] = '\0';
-		if (sscanf(line, MANIFEST_TAG "%16llx %n", &h, &off) == 1 &&
-		    off > 0 && strcmp(line + off, name) == 0 && h == hash)
-			found = true;
+		/* Below the root: what follows its path. */
+		if (strcmp(g->root, ".") == 0 && strncmp(path, "./", 2) != 0)
+			rest = path;
+		else if (under(path, g->root))
+			rest = path + rn;
+		else
+			abort(); /* every path starts with the root */
+		while (*rest == '/')
+			rest++;
+		if (p->files[i].dir) {
+			g->rel[i] = xstrdup(rest);
+			g->base[i] = "";
+		} else {
+			slash = strrchr(rest, '/');
+			g->rel[i] = slash != NULL
+			                ? xstrndup(rest, (size_t)(slash - rest))
+			                : xstrdup("");
+			g->base[i] = slash != NULL ? slash + 1 : rest;
+		}
+		h = manifest_hash(g->rel[i], strlen(g->rel[i]));
+		h += h == 0;
+		for (k = h & (cap - 1); key[k] != 0; k = (k + 1) & (cap - 1))
+			if (key[k] == h &&
+			    strcmp(g->rel[last[k]], g->rel[i]) == 0)
+				break;
+		g->next[i] = p->n;
+		g->first[i] = key[k] == 0;
+		if (!g->first[i])
+			g->next[last[k]] = i;
+		key[k] = h;
+		last[k] = i;
 	}
-	fclose(f);
-	return found;
+	free(key);
+	free(last);
+}
+
+static void
+bydir_free(const struct plan *p, struct bydir *g)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free(g->rel[i]);
+	free(g->rel);
+	free(g->base);
+	free(g->next);
+	free(g->first);
+	free(g->root);
 }
 
 static int
@@ -201,696 +291,439 @@ no_twins(const struct plan *p, struct diag *d)
 	return ok;
 }
 
-/* through_link says whether dir, a directory mailconf writes into, is a
- * symbolic link it did not name: a link planted in the output would lead
- * the write elsewhere. The directory the user named may be a link. */
+/* A directory's manifest, as read. */
+struct manifest {
+	struct buf text;
+	bool exists;
+};
+
 static bool
-through_link(const struct plan *p, const char *dir)
+manifest_read(int dfd, const char *shown_dir, struct manifest *m,
+              struct diag *d)
 {
+	char *shown = xasprintf("%s/%s", shown_dir, MANIFEST_NAME);
 	struct stat st;
+	enum out_kind k = out_stat(dfd, MANIFEST_NAME, shown, &st, d);
+	bool ok = k != OUT_BAD;
 
-	if (p->root != NULL && strcmp(dir, p->root) == 0)
+	m->text = (struct buf)BUF_INIT;
+	m->exists = k == OUT_REGULAR;
+	if (m->exists)
+		ok = out_read(dfd, MANIFEST_NAME, &st, OUT_READ_MAX, &m->text,
+		              shown, d);
+	free(shown);
+	return ok;
+}
+
+/* line_at reads the manifest line at *pos: its name and hash; false at
+ * the end. A comment or malformed line has *name NULL. */
+static bool
+line_at(const struct buf *t, size_t *pos, const char **line, size_t *len,
+        const char **name, size_t *nlen, unsigned long long *hash)
+{
+	const char *s, *nl;
+	size_t n, tag = strlen(MANIFEST_TAG);
+
+	if (*pos >= t->len)
 		return false;
-	return lstat(dir, &st) == 0 && S_ISLNK(st.st_mode);
-}
+	s = t->data + *pos;
+	nl = memchr(s, '\n', t->len - *pos);
+	n = nl != NULL ? (size_t)(nl - s) : t->len - *pos;
+	*pos += n + 1;
+	*line = s;
+	*len = n;
+	*name = NULL;
+	if (n > tag + 17 && memcmp(s, MANIFEST_TAG, tag) == 0 &&
+	    s[tag + 16] == ' ') {
+		unsigned long long h = 0;
+		bool hex = true;
 
-bool
-plan_check(const struct plan *p, bool force, struct diag *d)
-{
-	bool ok = no_twins(p, d);
-	char *last = NULL;
-	bool absent = false, link = false;
+		for (size_t i = 0; i < 16 && hex; i++) {
+			char c = s[tag + i];
 
-	for (size_t i = 0; i < p->n; i++) {
-		const struct outfile *f = &p->files[i];
-		struct buf old = BUF_INIT;
-		const char *base;
-		char *dir;
-		bool exists;
-
-		split_path(f->path, &dir, &base);
-		/* A plan's files come directory by directory; a directory
-		 * that is not there holds nothing to clobber. */
-		if (last == NULL || strcmp(last, dir) != 0) {
-			struct stat st;
-
-			free(last);
-			last = xstrdup(dir);
-			absent = lstat(dir, &st) != 0 && errno == ENOENT;
-			link = !absent && through_link(p, dir);
+			hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+			h = h << 4 |
+			    (unsigned)(c <= '9' ? c - '0' : c - 'a' + 10);
 		}
-		if (absent) {
-			free(dir);
-			continue;
+		if (hex) {
+			*name = s + tag + 17;
+			*nlen = n - tag - 17;
+			*hash = h;
 		}
-		if (!read_all(f->path, &old, &exists, d)) {
-			free(dir);
-			ok = false;
-			continue;
-		}
-		if (link) {
-			diag_error(d, NULL,
-			           "%s is a symbolic link; mailconf does not "
-			           "write through links it did not name",
-			           dir);
-			ok = false;
-		}
-		if (exists && !force &&
-		    !(!f->unrendered && old.len == f->data.len &&
-		      memcmp(buf_cstr(&old), buf_cstr(&f->data), old.len) ==
-		          0) &&
-		    !manifest_has(dir, base,
-		                  manifest_hash(buf_cstr(&old), old.len))) {
-			diag_error(d, NULL,
-			           "%s exists and was not written by mailconf, "
-			           "or was edited since; not replacing it "
-			           "(use --force to replace it)",
-			           f->path);
-			ok = false;
-		}
-		free(dir);
-		buf_free(&old);
-	}
-	free(last);
-	return ok;
-}
-
-static bool mkdirs_mode(const char *dir, unsigned mode, struct diag *d);
-
-static bool
-mkdirs(const char *dir, struct diag *d)
-{
-	return mkdirs_mode(dir, 0755, d);
-}
-
-bool
-output_mkdirs(const char *dir, unsigned mode, struct diag *d)
-{
-	return mkdirs_mode(dir, mode, d);
-}
-
-static bool
-mkdirs_mode(const char *dir, unsigned mode, struct diag *d)
-{
-	char *p = xstrdup(dir);
-	bool ok = true;
-
-	for (char *s = p + 1; ok; s++) {
-		char c = *s;
-
-		if (c != '/' && c != '\0')
-			continue;
-		*s = '\0';
-		if (mkdir(p, (mode_t)mode) != 0 && errno != EEXIST) {
-			diag_error(d, NULL, "cannot create directory %s: %s", p,
-			           strerror(errno));
-			ok = false;
-		}
-		*s = c;
-		if (c == '\0')
-			break;
-	}
-	free(p);
-	return ok;
-}
-
-/* umask_now is the process's umask, read once: a file is created with
- * its mode, and needs a chmod only when the umask takes bits from it. */
-static unsigned
-umask_now(void)
-{
-	static int mask = -1;
-
-	if (mask < 0) {
-		mask = (int)umask(0);
-		umask((mode_t)mask);
-	}
-	return (unsigned)mask;
-}
-
-/* open_temp creates tmp, whose name ends in six X, replaced with letters
- * and digits until the name is new, like mkstemp, but with mode (before
- * the umask) rather than 0600 and a chmod after. */
-static int
-open_temp(char *tmp, unsigned mode)
-{
-	static const char digits[] = "abcdefghijklmnopqrstuvwxyz"
-	                             "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-	static unsigned long long next;
-	char *x = tmp + strlen(tmp) - 6;
-
-	if (next == 0)
-		next = (unsigned long long)getpid() * 0x9e3779b97f4a7c15u ^
-		       (unsigned long long)time(NULL);
-	for (int tries = 0; tries < 1000; tries++) {
-		unsigned long long v = next++ * 0xbf58476d1ce4e5b9u;
-		int fd;
-
-		for (int i = 0; i < 6; i++, v /= 62)
-			x[i] = digits[v % 62];
-		fd = open(tmp,
-		          O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		          (mode_t)(mode & 07777));
-		if (fd >= 0 || errno != EEXIST)
-			return fd;
-	}
-	return -1;
-}
-
-/* fill writes data to fd, a new file at tmp, with its mode, flushed to
- * disk when durable, and closes it; false (reported) on a failure, with
- * tmp removed. */
-static bool
-fill(int fd, const char *tmp, const char *data, size_t len, unsigned mode,
-     bool durable, struct diag *d)
-{
-	for (size_t done = 0; done < len;) {
-		ssize_t n = write(fd, data + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			goto fail;
-		done += (size_t)n;
-	}
-	if (((mode & umask_now()) != 0 && fchmod(fd, mode) != 0) ||
-	    (durable && fsync(fd) != 0))
-		goto fail;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto fail;
 	}
 	return true;
-fail:
-	diag_error(d, NULL, "cannot write %s: %s", tmp, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
+}
+
+/* vouches says whether the manifest records hash for name. */
+static bool
+vouches(const struct manifest *m, const char *name, unsigned long long hash)
+{
+	size_t pos = 0, len, nlen = 0, want = strlen(name);
+	const char *line, *n;
+	unsigned long long h = 0;
+
+	while (line_at(&m->text, &pos, &line, &len, &n, &nlen, &h))
+		if (n != NULL && nlen == want && memcmp(n, name, want) == 0 &&
+		    h == hash)
+			return true;
 	return false;
 }
 
-/* write_atomic replaces path with data so that a reader sees the old
- * file or the new one, never a part: a temporary file in the same
- * directory, then renamed over it. */
-static bool
-write_atomic(const char *path, const char *data, size_t len, unsigned mode,
-             bool durable, struct diag *d)
+void
+manifest_line(struct buf *out, unsigned long long h, const char *name)
 {
-	const char *base;
-	char *dir, *tmp;
-	int fd;
-	bool ok = false;
+	char hex[17];
 
-	split_path(path, &dir, &base);
-	tmp = xasprintf("%s/.%s.mailconf-XXXXXX", dir, base);
-	fd = open_temp(tmp, mode);
-	if (fd < 0)
-		diag_error(d, NULL, "cannot create a file in %s: %s", dir,
-		           strerror(errno));
-	else if (fill(fd, tmp, data, len, mode, durable, d)) {
-		ok = rename(tmp, path) == 0;
-		if (!ok) {
-			diag_error(d, NULL, "cannot replace %s: %s", path,
-			           strerror(errno));
-			unlink(tmp);
-		}
-	}
-	free(tmp);
-	free(dir);
-	return ok;
+	for (int k = 0; k < 16; k++)
+		hex[k] = "0123456789abcdef"[(h >> (60 - 4 * k)) & 15];
+	hex[16] = '\0';
+	buf_puts(out, MANIFEST_TAG);
+	buf_puts(out, hex);
+	buf_putc(out, ' ');
+	buf_puts(out, name);
+	buf_putc(out, '\n');
 }
 
-/* The plan's files by directory, found in one pass (a plan for 10,000
- * people has 40,000 files): dir[i] and base[i] split once, next[i] the
- * next file in the same directory (p->n: none), first[i] whether i is
- * the first file of its directory. */
-struct bydir {
-	char **dir;
-	const char **base;
-	size_t *next;
-	bool *first;
+/* What plan_write found for a file. */
+enum state {
+	S_NEW,     /* nothing there */
+	S_SAME,    /* the same bytes, mode and owner: left alone */
+	S_MEND,    /* the same bytes, another mode or owner: rewritten */
+	S_OURS,    /* mailconf's earlier content: replaced */
+	S_FOREIGN, /* the user's: replaced only with force */
 };
 
-static void
-bydir_build(const struct plan *p, struct bydir *g)
+struct seen {
+	enum state state;
+	unsigned long long old; /* S_OURS: the hash of what is there */
+};
+
+/* look classifies an existing regular file (st) against f's new
+ * content; false on an error, reported. */
+static bool
+look(int dfd, const char *name, const char *shown, const struct stat *st,
+     const struct outfile *f, const struct outroot *r, const struct manifest *m,
+     struct seen *s, struct diag *d)
 {
-	size_t cap = 16, *last;
-	unsigned long long *key;
+	struct buf old = BUF_INIT;
+	bool same = false, readable = (size_t)st->st_size <= OUT_READ_MAX;
+	uid_t uid;
+	gid_t gid;
 
-	while (cap < 2 * p->n)
-		cap *= 2;
-	key = xcalloc(cap, sizeof(*key));
-	last = xcalloc(cap, sizeof(*last));
-	g->dir = xcalloc(p->n + 1, sizeof(*g->dir));
-	g->base = xcalloc(p->n + 1, sizeof(*g->base));
-	g->next = xcalloc(p->n + 1, sizeof(*g->next));
-	g->first = xcalloc(p->n + 1, sizeof(*g->first));
-	for (size_t i = 0; i < p->n; i++) {
-		unsigned long long h;
-		size_t k;
+	/* A file larger than any rendering is not mailconf's: it is never
+	 * read (a sparse 8 GB file costs nothing). */
+	if (readable && !out_read(dfd, name, st, OUT_READ_MAX, &old, shown, d))
+		return false;
+	if (readable && !f->unrendered && old.len == f->data.len &&
+	    memcmp(buf_cstr(&old), buf_cstr(&f->data), old.len) == 0)
+		same = true;
+	if (same) {
+		bool mode_ok = (st->st_mode & 07777) == f->mode;
+		bool owner_ok = !outroot_owner(r, &uid, &gid) ||
+		                (st->st_uid == uid && st->st_gid == gid);
 
-		split_path(p->files[i].path, &g->dir[i], &g->base[i]);
-		h = content_hash(g->dir[i], strlen(g->dir[i]));
-		h += h == 0;
-		for (k = h & (cap - 1); key[k] != 0; k = (k + 1) & (cap - 1))
-			if (key[k] == h &&
-			    strcmp(g->dir[last[k]], g->dir[i]) == 0)
-				break;
-		g->next[i] = p->n;
-		g->first[i] = key[k] == 0;
-		if (!g->first[i])
-			g->next[last[k]] = i;
-		key[k] = h;
-		last[k] = i;
-	}
-	free(key);
-	free(last);
+		s->state = mode_ok && owner_ok ? S_SAME : S_MEND;
+	} else if (readable &&
+	           vouches(m, name,
+	                   s->old = manifest_hash(buf_cstr(&old), old.len)))
+		s->state = S_OURS;
+	else
+		s->state = S_FOREIGN;
+	buf_free(&old);
+	return true;
 }
 
 static void
-bydir_free(const struct plan *p, struct bydir *g)
+foreign_error(const char *shown, struct diag *d)
 {
-	for (size_t i = 0; i < p->n; i++)
-		free(g->dir[i]);
-	free(g->dir);
-	free(g->base);
-	free(g->next);
-	free(g->first);
+	diag_error(d, NULL,
+	           "%s exists and was not written by mailconf, or was edited "
+	           "since; not replacing it (use --force to replace it)",
+	           shown);
 }
 
-/* update_manifest records the files of the plan that live in the
- * directory of file i0 (the first there). With
- * keep, the hashes recorded before stay too: written before the files
- * are replaced, the manifest then vouches for the old content and the new,
- * so an interrupted run leaves every file recognisably mailconf's. */
-/* compose_manifest writes to out the manifest of the directory of file
- * i0 (the first there): what old (the one there, or empty) recorded for
- * other files, and with keep for these too, then these files' hashes. */
+/* compose writes the manifest of the directory of file i0 after this
+ * run: the lines of other files as they were; for each of these files
+ * its new hash, and, while it is being replaced, the old one that the
+ * manifest vouched for, so that a run killed between the renames leaves
+ * every file recognisably mailconf's. */
 static void
-compose_manifest(const struct plan *p, const struct bydir *g, size_t i0,
-                 const struct buf *old, bool keep, struct buf *out)
+compose(const struct plan *p, const struct bydir *g, size_t i0,
+        const struct seen *seen, const struct manifest *m, struct buf *out)
 {
-	size_t pos = 0;
+	size_t pos = 0, len, nlen = 0;
+	const char *line, *name;
+	unsigned long long h = 0;
 
 	buf_puts(out, "# mailconf: files written here and a hash of their "
 	              "content; mailconf only replaces these\n");
-	/* Keep what earlier runs recorded for files this run did not touch. */
-	while (pos < old->len) {
-		const char *line = old->data + pos;
-		const char *nl = memchr(line, '\n', old->len - pos);
-		size_t n = nl != NULL ? (size_t)(nl - line) : old->len - pos;
-		const char *sp = memchr(line, ' ', n);
-		bool mine = false;
+	while (line_at(&m->text, &pos, &line, &len, &name, &nlen, &h)) {
+		bool mine = false, keep = false;
 
-		pos += n + 1;
-		if (line[0] == '#' || sp == NULL)
+		if (name == NULL)
 			continue;
-		for (size_t i = i0; i < p->n; i = g->next[i]) {
-			const char *base = g->base[i];
-
-			mine |= strlen(base) == (size_t)(line + n - sp - 1) &&
-			        memcmp(base, sp + 1, strlen(base)) == 0;
+		for (size_t i = i0; i < p->n && !mine; i = g->next[i]) {
+			if (p->files[i].dir || strlen(g->base[i]) != nlen ||
+			    memcmp(g->base[i], name, nlen) != 0)
+				continue;
+			mine = true;
+			/* An unchanged file keeps its lines; a replaced one
+			 * only the hash of what it held. */
+			keep = seen[i].state == S_SAME ||
+			       seen[i].state == S_MEND ||
+			       (seen[i].state == S_OURS && h == seen[i].old);
 		}
 		if (!mine || keep) {
-			buf_add(out, line, n);
+			buf_add(out, line, len);
 			buf_putc(out, '\n');
 		}
 	}
 	for (size_t i = i0; i < p->n; i = g->next[i]) {
 		const struct outfile *f = &p->files[i];
-		unsigned long long h =
-		    manifest_hash(buf_cstr(&f->data), f->data.len);
-		char hex[17];
+		unsigned long long nh;
 
-		for (int k = 0; k < 16; k++)
-			hex[k] = "0123456789abcdef"[(h >> (60 - 4 * k)) & 15];
-		hex[16] = '\0';
-		buf_puts(out, MANIFEST_TAG);
-		buf_puts(out, hex);
-		buf_putc(out, ' ');
-		buf_puts(out, g->base[i]);
-		buf_putc(out, '\n');
+		if (f->dir)
+			continue;
+		nh = manifest_hash(buf_cstr(&f->data), f->data.len);
+		if ((seen[i].state == S_SAME || seen[i].state == S_MEND) &&
+		    vouches(m, g->base[i], nh))
+			continue;
+		manifest_line(out, nh, g->base[i]);
 	}
 }
 
-static bool
-update_manifest(const struct plan *p, const struct bydir *g, size_t i0,
-                bool keep, bool fresh, struct diag *d)
+bool
+plan_check(const struct plan *p, bool force, struct diag *d)
 {
-	const char *dir = g->dir[i0];
-	char *path = xasprintf("%s/%s", dir, MANIFEST_NAME);
-	struct buf old = BUF_INIT, out = BUF_INIT;
-	bool exists = false, ok = true;
+	struct bydir g;
+	struct outroot *r = p->out;
+	bool ok = no_twins(p, d);
 
-	if (!fresh)
-		ok = read_all(path, &old, &exists, d);
-	if (ok)
-		compose_manifest(p, g, i0, &old, keep, &out);
-	/* 0600: the hashes of rc files that hold a password would let
-	 * anyone who can read the directory test guesses. */
-	if (ok && !(exists && old.len == out.len &&
-	            memcmp(old.data, out.data, out.len) == 0))
-		ok = write_atomic(path, out.data, out.len, 0600, p->durable, d);
-	else if (ok && exists && chmod(path, 0600) != 0) {
-		diag_error(d, NULL, "cannot chmod %s: %s", path,
-		           strerror(errno));
-		ok = false;
+	if (p->n == 0)
+		return ok;
+	bydir_build(p, &g);
+	if (r == NULL)
+		r = outroot_open(g.root, d);
+	if (r == NULL) {
+		bydir_free(p, &g);
+		return false;
 	}
-	buf_free(&old);
-	buf_free(&out);
-	free(path);
+	for (size_t i0 = 0; i0 < p->n; i0++) {
+		struct manifest m = {BUF_INIT, false};
+		int dfd;
+
+		if (!g.first[i0])
+			continue;
+		dfd = outroot_exists(r)
+		          ? out_dir(r, g.rel[i0], false, 0, NULL, NULL, d)
+		          : -1;
+		if (dfd == -2)
+			ok = false;
+		/* A directory that is not there holds nothing to clobber. */
+		if (dfd < 0)
+			continue;
+		if (!manifest_read(dfd, g.root, &m, d)) {
+			ok = false;
+			continue;
+		}
+		for (size_t i = i0; i < p->n; i = g.next[i]) {
+			const struct outfile *f = &p->files[i];
+			char *shown;
+			struct stat st;
+			struct seen s = {S_NEW, 0};
+			enum out_kind k;
+
+			if (f->dir)
+				continue;
+			shown = xstrdup(f->path);
+			k = out_stat(dfd, g.base[i], shown, &st, d);
+			if (k == OUT_BAD)
+				ok = false;
+			else if (k == OUT_REGULAR && !force) {
+				if (!look(dfd, g.base[i], shown, &st, f, r, &m,
+				          &s, d))
+					ok = false;
+				else if (s.state == S_FOREIGN) {
+					foreign_error(shown, d);
+					ok = false;
+				}
+			}
+			free(shown);
+		}
+		buf_free(&m.text);
+	}
+	if (r != p->out)
+		outroot_free(r);
+	bydir_free(p, &g);
 	return ok;
 }
 
-/* foreign says whether an existing file at f's path is the user's: not
- * what mailconf would write now, nor what it recorded writing. */
+/* write_group stages the changed files of the directory of file i0. */
 static bool
-foreign(const struct outfile *f, struct diag *d)
+write_group(const struct plan *p, const struct bydir *g, size_t i0,
+            struct outroot *r, struct txn *t, struct seen *seen, int *written,
+            int *unchanged, bool *io, struct diag *d)
 {
-	struct buf old = BUF_INIT;
-	const char *base;
-	char *dir;
-	bool exists, mine;
+	struct manifest m = {BUF_INIT, false};
+	struct buf out = BUF_INIT;
+	bool fresh = false, ok = true, any = false;
+	unsigned dmode = p->files[i0].dir ? p->files[i0].mode : 0755;
+	int dfd = out_dir(r, g->rel[i0], true, dmode, t, &fresh, d);
+	const char *names[64];
+	size_t nnames = 0;
 
-	if (!read_all(f->path, &old, &exists, d) || !exists) {
-		buf_free(&old);
+	if (dfd < 0) {
+		*io = true;
 		return false;
 	}
-	split_path(f->path, &dir, &base);
-	mine = (old.len == f->data.len &&
-	        memcmp(buf_cstr(&old), buf_cstr(&f->data), old.len) == 0) ||
-	       manifest_has(dir, base, manifest_hash(buf_cstr(&old), old.len));
-	free(dir);
-	buf_free(&old);
-	return !mine;
-}
-
-/* backup keeps the user's file under a new name, by a hard link, so that
- * the rename that replaces it loses nothing even if mailconf dies. */
-static bool
-backup(const char *path, struct diag *d)
-{
-	char stamp[32];
-	time_t now = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	for (int n = 0; n < 100; n++) {
-		char *name =
-		    n == 0
-		        ? xasprintf("%s.mailconf-backup-%s", path, stamp)
-		        : xasprintf("%s.mailconf-backup-%s-%d", path, stamp, n);
-
-		if (link(path, name) == 0) {
-			diag_note(d, NULL, "kept the replaced %s as %s", path,
-			          name);
-			free(name);
-			return true;
-		}
-		free(name);
-		if (errno != EEXIST)
-			break;
+	if (!fresh) {
+		/* What a killed run left here for these names. */
+		for (size_t i = i0; i < p->n && nnames < 64; i = g->next[i])
+			if (!p->files[i].dir)
+				names[nnames++] = g->base[i];
+		out_sweep(dfd, names, nnames);
+		ok = manifest_read(dfd, g->root, &m, d);
 	}
-	diag_error(d, NULL, "cannot keep a backup of %s: %s", path,
-	           strerror(errno));
-	return false;
-}
-
-/* stale says whether name is a temporary file an interrupted run left
- * for base: ".BASE.mailconf-XXXXXX", as write_atomic names them. */
-static bool
-stale(const char *name, const char *base)
-{
-	size_t n = strlen(base);
-
-	return name[0] == '.' && strncmp(name + 1, base, n) == 0 &&
-	       strncmp(name + 1 + n, ".mailconf-", 10) == 0 &&
-	       strlen(name + 1 + n + 10) == 6;
-}
-
-/* sweep removes what killed runs left in the directory of file i0 (the
- * first there): their temporary files for the plan's files there, and
- * nothing else. */
-static void
-sweep(const struct plan *p, const struct bydir *g, size_t i0)
-{
-	DIR *dp = opendir(g->dir[i0]);
-	struct dirent *de;
-
-	while (dp != NULL && (de = readdir(dp)) != NULL) {
-		bool ours = stale(de->d_name, MANIFEST_NAME);
-
-		for (size_t i = i0; i < p->n && !ours; i = g->next[i])
-			ours = stale(de->d_name, g->base[i]);
-		if (ours) {
-			char *path = xasprintf("%s/%s", g->dir[i0], de->d_name);
-
-			unlink(path);
-			free(path);
-		}
-	}
-	if (dp != NULL)
-		closedir(dp);
-}
-
-/* make_dir creates dir and its missing parents; *fresh says whether dir
- * itself is new, hence empty: nothing there to compare, sweep or keep. */
-static bool
-make_dir(const char *dir, bool *fresh, struct diag *d)
-{
-	*fresh = mkdir(dir, 0755) == 0;
-	if (*fresh || errno == EEXIST)
-		return true;
-	if (errno != ENOENT) {
-		diag_error(d, NULL, "cannot create directory %s: %s", dir,
-		           strerror(errno));
-		return false;
-	}
-	{
-		char *parent = xstrdup(dir);
-		char *slash = strrchr(parent, '/');
-		bool ok = true;
-
-		if (slash != NULL && slash != parent) {
-			*slash = '\0';
-			ok = mkdirs(parent, d);
-		}
-		free(parent);
-		if (!ok)
-			return false;
-	}
-	*fresh = mkdir(dir, 0755) == 0;
-	if (!*fresh && errno != EEXIST) {
-		diag_error(d, NULL, "cannot create directory %s: %s", dir,
-		           strerror(errno));
-		return false;
-	}
-	return true;
-}
-
-/* write_dir writes the plan's files in the directory of file i0. The
- * manifest is written first, vouching for the old content and the new,
- * so that a run killed half-way leaves every file recognisably
- * mailconf's; then the files; then the manifest without the old. */
-static bool
-write_dir(const struct plan *p, const struct bydir *g, size_t i0, int *written,
-          int *unchanged, struct diag *d)
-{
-	bool fresh, ok;
-
-	if (!make_dir(g->dir[i0], &fresh, d))
-		return false;
-	if (fresh) {
-		ok = update_manifest(p, g, i0, false, true, d);
-		for (size_t i = i0; ok && i < p->n; i = g->next[i]) {
-			const struct outfile *f = &p->files[i];
-
-			ok = write_atomic(f->path, buf_cstr(&f->data),
-			                  f->data.len, f->mode, p->durable, d);
-			*written += ok;
-		}
-		return ok;
-	}
-	sweep(p, g, i0);
-	ok = update_manifest(p, g, i0, true, false, d);
 	for (size_t i = i0; ok && i < p->n; i = g->next[i]) {
 		const struct outfile *f = &p->files[i];
-		struct buf old = BUF_INIT;
-		bool exists;
+		struct stat st;
+		enum out_kind k;
 
-		ok = read_all(f->path, &old, &exists, d);
-		if (ok && exists && old.len == f->data.len &&
-		    memcmp(buf_cstr(&old), buf_cstr(&f->data), old.len) == 0) {
-			/* Same bytes: keep the file and its mtime, so caches
-			 * and ETags stay valid; only mend the mode. */
-			if (chmod(f->path, f->mode) != 0) {
-				diag_error(d, NULL, "cannot chmod %s: %s",
-				           f->path, strerror(errno));
+		seen[i].state = S_NEW;
+		if (f->dir || fresh)
+			continue;
+		k = out_stat(dfd, g->base[i], f->path, &st, d);
+		if (k == OUT_BAD)
+			ok = false;
+		else if (k == OUT_REGULAR) {
+			ok = look(dfd, g->base[i], f->path, &st, f, r, &m,
+			          &seen[i], d);
+			if (ok && seen[i].state == S_FOREIGN && !p->force) {
+				foreign_error(f->path, d);
 				ok = false;
 			}
-			(*unchanged)++;
-		} else if (ok) {
-			/* Whose the file is was decided before the manifest
-			 * learnt the new content. */
-			ok = (!p->files[i].theirs || backup(f->path, d)) &&
-			     write_atomic(f->path, buf_cstr(&f->data),
-			                  f->data.len, f->mode, p->durable, d);
-			*written += ok;
 		}
-		buf_free(&old);
 	}
-	return ok && update_manifest(p, g, i0, false, false, d);
+	if (ok) {
+		compose(p, g, i0, seen, &m, &out);
+		for (size_t i = i0; i < p->n; i = g->next[i])
+			any |= !p->files[i].dir;
+	}
+	/* 0600: the hashes of rc files that hold a password would let
+	 * anyone who can read the directory test guesses. */
+	if (ok && any &&
+	    !(m.exists && m.text.len == out.len &&
+	      memcmp(m.text.data, out.data, out.len) == 0))
+		*io = !(ok = txn_stage(t, dfd, g->rel[i0], MANIFEST_NAME,
+		                       out.data, out.len, 0600, false, d));
+	for (size_t i = i0; ok && i < p->n; i = g->next[i]) {
+		const struct outfile *f = &p->files[i];
+
+		if (f->dir)
+			continue;
+		if (seen[i].state == S_SAME) {
+			(*unchanged)++;
+			continue;
+		}
+		/* The staging may have moved the walker: reopen. */
+		dfd = out_dir(r, g->rel[i0], false, 0, NULL, NULL, d);
+		ok = dfd >= 0 &&
+		     txn_stage(t, dfd, g->rel[i0], g->base[i],
+		               buf_cstr(&f->data), f->data.len, f->mode,
+		               p->backup && seen[i].state == S_FOREIGN, d);
+		*written += ok;
+		*io = !ok;
+	}
+	buf_free(&m.text);
+	buf_free(&out);
+	return ok;
 }
 
 bool
 plan_write(struct plan *p, struct diag *d, int *written, int *unchanged)
 {
 	struct bydir g;
+	struct outroot *r = p->out;
+	struct txn *t = p->txn;
+	struct seen *seen;
 	bool ok = true;
 
 	for (size_t i = 0; i < p->n; i++)
 		if (p->files[i].unrendered)
 			abort(); /* a plan only for plan_check */
-	for (size_t i = 0; p->backup && i < p->n; i++)
-		p->files[i].theirs = foreign(&p->files[i], d);
-	bydir_build(p, &g);
-	for (size_t i = 0; ok && i < p->n; i++)
-		if (g.first[i])
-			ok = write_dir(p, &g, i, written, unchanged, d);
-	bydir_free(p, &g);
-	return ok;
-}
-
-/* staged_name puts in b where plan_stage puts dir/name: the temporary
- * name write_atomic would use, with tag for the six random characters, so
- * that a run killed while staging leaves only what sweep removes. */
-static const char *
-staged_name(struct buf *b, const char *dir, const char *name, const char *tag)
-{
-	buf_reset(b);
-	buf_puts(b, dir);
-	buf_puts(b, "/.");
-	buf_puts(b, name);
-	buf_puts(b, ".mailconf-");
-	buf_puts(b, tag);
-	return buf_cstr(b);
-}
-
-static const char *
-final_name(struct buf *b, const char *dir, const char *name)
-{
-	buf_reset(b);
-	buf_puts(b, dir);
-	buf_putc(b, '/');
-	buf_puts(b, name);
-	return buf_cstr(b);
-}
-
-static bool
-stage_one(const char *dir, const char *name, const char *tag,
-          const struct buf *data, unsigned mode, bool durable, struct diag *d)
-{
-	struct buf b = BUF_INIT;
-	const char *tmp = staged_name(&b, dir, name, tag);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	              (mode_t)(mode & 07777));
-	bool ok = fd >= 0;
-
-	if (!ok)
-		diag_error(d, NULL, "cannot create %s: %s", tmp,
-		           strerror(errno));
-	else
-		ok = fill(fd, tmp, buf_cstr(data), data->len, mode, durable, d);
-	buf_free(&b);
-	return ok;
-}
-
-bool
-plan_stage(const struct plan *p, const char *tag, struct diag *d)
-{
-	struct bydir g;
-	struct buf none = BUF_INIT, manifest = BUF_INIT;
-	bool ok = true;
-
 	if (p->n == 0)
 		return true;
+	if (!no_twins(p, d))
+		return false;
 	bydir_build(p, &g);
-	for (size_t i = 1; i < p->n; i++)
+	if (r == NULL) {
+		r = outroot_open(g.root, d);
+		ok = r != NULL && outroot_lock(r, true, d);
+		p->io_error = !ok;
+	}
+	if (ok && t == NULL)
+		t = txn_new(r, p->durable);
+	seen = xcalloc(p->n + 1, sizeof(*seen));
+	for (size_t i = 0; ok && i < p->n; i++)
 		if (g.first[i])
-			abort(); /* a plan for one directory only */
-	compose_manifest(p, &g, 0, &none, false, &manifest);
-	ok = stage_one(g.dir[0], MANIFEST_NAME, tag, &manifest, 0600,
-	               p->durable, d);
-	for (size_t i = 0; ok && i < p->n; i = g.next[i])
-		ok = stage_one(g.dir[0], g.base[i], tag, &p->files[i].data,
-		               p->files[i].mode, p->durable, d);
-	buf_free(&manifest);
+			ok = write_group(p, &g, i, r, t, seen, written,
+			                 unchanged, &p->io_error, d);
+	free(seen);
+	if (t != p->txn) {
+		if (ok && !(ok = txn_commit(t, d)))
+			p->io_error = true;
+		txn_free(t);
+	}
+	if (r != p->out)
+		outroot_free(r);
 	bydir_free(p, &g);
 	return ok;
-}
-
-int
-stage_commit(const char *dir, const char *const *names, const char *tag,
-             int *written, struct diag *d)
-{
-	struct buf tmp = BUF_INIT, path = BUF_INIT;
-	int rc = rename(staged_name(&tmp, dir, MANIFEST_NAME, tag),
-	                final_name(&path, dir, MANIFEST_NAME)) == 0
-	             ? 1
-	         : errno == ENOENT ? 0
-	                           : -1;
-
-	if (rc < 0)
-		diag_error(d, NULL, "cannot replace %s: %s", buf_cstr(&path),
-		           strerror(errno));
-	/* The manifest, renamed first, vouches for the files that follow. */
-	for (size_t i = 0; rc > 0 && names[i] != NULL; i++) {
-		if (rename(staged_name(&tmp, dir, names[i], tag),
-		           final_name(&path, dir, names[i])) == 0)
-			(*written)++;
-		else if (errno != ENOENT) {
-			diag_error(d, NULL, "cannot replace %s: %s",
-			           buf_cstr(&path), strerror(errno));
-			rc = -1;
-		}
-	}
-	buf_free(&tmp);
-	buf_free(&path);
-	return rc;
-}
-
-void
-stage_drop(const char *dir, const char *const *names, const char *tag)
-{
-	struct buf tmp = BUF_INIT;
-
-	/* Nothing staged here: the directory was there before the run. */
-	if (unlink(staged_name(&tmp, dir, MANIFEST_NAME, tag)) == 0) {
-		for (size_t i = 0; names[i] != NULL; i++)
-			unlink(staged_name(&tmp, dir, names[i], tag));
-		rmdir(dir);
-	}
-	buf_free(&tmp);
 }
 
 void
 plan_diff(const struct plan *p, struct buf *out, struct diag *d)
 {
-	for (size_t i = 0; i < p->n; i++) {
+	struct bydir g;
+	struct outroot *r = p->out;
+
+	if (p->n == 0)
+		return;
+	bydir_build(p, &g);
+	if (r == NULL)
+		r = outroot_open(g.root, d);
+	for (size_t i = 0; r != NULL && i < p->n; i++) {
 		const struct outfile *f = &p->files[i];
 		struct buf old = BUF_INIT;
 		struct stat st;
-		bool exists;
+		int dfd;
+		bool exists = false;
 
-		if (!read_all(f->path, &old, &exists, d))
+		if (f->dir || f->unrendered)
 			continue;
+		dfd = outroot_exists(r)
+		          ? out_dir(r, g.rel[i], false, 0, NULL, NULL, d)
+		          : -1;
+		if (dfd == -2)
+			continue;
+		if (dfd >= 0) {
+			enum out_kind k =
+			    out_stat(dfd, g.base[i], f->path, &st, d);
+
+			if (k == OUT_BAD)
+				continue;
+			exists = k == OUT_REGULAR;
+			if (exists && !out_read(dfd, g.base[i], &st,
+			                        OUT_READ_MAX, &old, f->path, d))
+				continue;
+		}
 		diff_unified(out, exists ? f->path : "/dev/null",
 		             buf_cstr(&old), f->path, buf_cstr(&f->data));
-		if (exists && stat(f->path, &st) == 0 &&
-		    (st.st_mode & 07777) != f->mode)
+		if (exists && (st.st_mode & 07777) != f->mode)
 			buf_printf(out, "# %s: mode %04o -> %04o\n", f->path,
 			           (unsigned)(st.st_mode & 07777), f->mode);
 		buf_free(&old);
 	}
+	if (r != p->out)
+		outroot_free(r);
+	bydir_free(p, &g);
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Writing outputs safely: all-or-nothing planning, no clobbering, atomic
- * replace, a manifest. */
+/* Plans of files: the no-clobber rule, manifests, backups and diffs, written
+ * through the output layer (outdir.h). */
 #ifndef MAILCONF_OUTPUT_H
 #define MAILCONF_OUTPUT_H
 
@@ -17,28 +17,38 @@
  * the file's name. */
 #define MANIFEST_TAG "mix64:"
 
+struct outroot;
+struct txn;
+
 struct outfile {
 	char *path;
 	struct buf data;
 	unsigned mode;
-	bool theirs; /* plan_write: the file there is the user's (backed up) */
 	bool unrendered; /* only checked for, not to be written: no data */
+	bool dir;        /* a directory to make (mode), not a file */
 };
 
 struct plan {
 	struct outfile *files;
 	size_t n;
-	const char *root; /* the directory the user named (may be a link) */
-	bool backup;      /* keep a file replaced with --force as NAME.mailconf-
-	                     backup-TIME (a note says so) */
-	bool durable;     /* fsync each file before its rename: a power cut
-	                     then cannot leave an empty file in a home
-	                     directory; a killed process never can */
+	const char *root;    /* the directory the user named, which every
+	                        path starts with; NULL: each file's own */
+	struct outroot *out; /* root opened (and locked) by the caller, or
+	                        NULL: plan_write opens it */
+	struct txn *txn;     /* the run's transaction, or NULL: plan_write
+	                        commits its own at once */
+	bool backup;         /* keep a file replaced with --force as NAME.
+	                        mailconf-backup-TIME (a note says so) */
+	bool durable;        /* fsync each file before its rename: a power cut
+	                        then cannot leave an empty file in a home
+	                        directory; a killed process never can */
+	bool force;          /* plan_write: replace what is not mailconf's */
+	bool io_error;       /* plan_write failed writing, not on a rule */
 };
 
 #define PLAN_INIT                                                              \
 	{                                                                      \
-		NULL, 0, NULL, false, false                                    \
+		NULL, 0, NULL, NULL, NULL, false, false, false, false          \
 	}
 
 /* plan_add queues path with data (the plan takes over data's memory and
@@ -49,44 +59,38 @@ void plan_add(struct plan *p, const char *path, struct buf *data,
  * for plan_check alone, where nothing is at path yet. Should a file be
  * there after all, plan_check treats it as different. */
 void plan_add_unrendered(struct plan *p, const char *path, unsigned mode);
+/* plan_add_dir queues a directory to make, with its missing parents. */
+void plan_add_dir(struct plan *p, const char *path, unsigned mode);
 /* plan_check reports, for every queued file, an existing file at its path
- * that mailconf did not write or that was edited since, unless force.
- * Returns false when any was found. */
+ * that mailconf did not write or that was edited since, unless force; and
+ * always one that is not a regular file, or is reached through a link
+ * below the root. Returns false when any was found. */
 bool plan_check(const struct plan *p, bool force, struct diag *d);
-/* plan_write writes every file atomically (temporary file in the same
- * directory, then rename), skipping files whose content is unchanged, and
- * records them in each directory's manifest. Creates missing directories.
- * Returns false on a system error, reported to d. */
+/* plan_write stages every file that changed (the directory's manifest
+ * first) in p->txn, or in its own transaction which it then commits;
+ * unchanged files (content, mode and owner) are not touched, and a run
+ * that changes nothing writes nothing. It checks each file again as
+ * plan_check does. False on any error, reported; the caller then aborts
+ * the transaction it gave. */
 bool plan_write(struct plan *p, struct diag *d, int *written, int *unchanged);
 void plan_free(struct plan *p);
 /* plan_diff appends to out a unified diff of what plan_write would change
  * (a missing file diffs against /dev/null; a mode change is noted). */
 void plan_diff(const struct plan *p, struct buf *out, struct diag *d);
-/* Staging: a team's new directories are written under temporary names
- * while the rest of the team is still being checked, then renamed into
- * place, or removed when the run fails, so that each person's files are
- * rendered once. tag is six letters or digits, the same for a whole run.
- *
- * plan_stage writes p's files, all in one directory this run created, and
- * their manifest, each to the temporary name write_atomic would use with
- * tag. False on a system error, reported. */
-bool plan_stage(const struct plan *p, const char *tag, struct diag *d);
-/* stage_commit renames what plan_stage wrote in dir into place: the
- * manifest, then each of names (NULL-terminated) that was staged. 1 when
- * it did, 0 when nothing was staged there, -1 on a system error
- * (reported); *written counts the files. */
-int stage_commit(const char *dir, const char *const *names, const char *tag,
-                 int *written, struct diag *d);
-/* stage_drop removes what plan_stage wrote in dir, then dir if empty;
- * where nothing was staged, it touches nothing. */
-void stage_drop(const char *dir, const char *const *names, const char *tag);
-/* output_mkdirs creates dir and its missing parents with mode. */
-bool output_mkdirs(const char *dir, unsigned mode, struct diag *d);
 
-/* content_hash is the 64-bit FNV-1a hash, which can be continued over
- * more bytes (the site's streamed files). */
-unsigned long long content_hash(const char *s, size_t n);
-/* manifest_hash is the 64-bit hash a directory's manifest records. */
+/* manifest_hash is the 64-bit hash a manifest records (mix64), the one
+ * hash of every file mailconf writes. */
 unsigned long long manifest_hash(const char *s, size_t n);
+/* manifest_line appends a manifest line for name with hash h to out. */
+void manifest_line(struct buf *out, unsigned long long h, const char *name);
+/* The same hash over bytes that come in pieces, n of them in all. */
+struct mhash {
+	unsigned long long a, b;
+	unsigned char part[16];
+	size_t plen;
+};
+void mhash_init(struct mhash *h, size_t n);
+void mhash_add(struct mhash *h, const char *s, size_t n);
+unsigned long long mhash_end(struct mhash *h);
 
 #endif

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The web tree for many domains: streamed domain by domain, written only where
  * changed, with a manifest. */
-#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -14,33 +13,26 @@
 
 #include "buf.h"
 #include "dupes.h"
+#include "outdir.h"
 #include "output.h"
 #include "site.h"
 #include "xalloc.h"
 
-/* The manifest: "DOMAIN HASH" per domain written, HASH covering its
- * files; and "FILE NAME" for the other files mailconf wrote. */
+/* The tree's manifest, in the manifest format (output.h): "mix64:HASH
+ * NAME" for each file mailconf wrote, HASH its content's; and for each
+ * domain "mix64:HASH domains/DOMAIN/", HASH covering its files. */
 #define MANIFEST ".mailconf-site"
-#define LOCK ".mailconf-site.lock"
-/* What a run is about to write that the manifest does not vouch for, in
- * the manifest's format (a domain with hash 0): a run killed before it
- * writes its manifest leaves this, and the next run reads it as part of
- * the old manifest. Removed once the manifest is written. */
+/* What a run is about to change, in the same format, written before the
+ * renames: a domain with hash 0 (its files may be anything), a file with
+ * its new hash. A run killed before its manifest is renamed leaves this,
+ * and the next run reads it as part of the old manifest. */
 #define JOURNAL ".mailconf-site.journal"
 
-#define FNV_OFFSET 0xcbf29ce484222325ULL
-#define FNV_PRIME 0x100000001b3ULL
-
+/* mix folds n bytes into h with the manifest's hash. */
 static unsigned long long
-fnv(unsigned long long h, const void *data, size_t n)
+mix(unsigned long long h, const void *data, size_t n)
 {
-	const unsigned char *p = data;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= FNV_PRIME;
-	}
-	return h;
+	return (h ^ manifest_hash(data, n)) * 0x9e3779b97f4a7c15u + 1;
 }
 
 /* --- patterns ------------------------------------------------------------ */
@@ -94,14 +86,10 @@ site_pattern_new(const char *text, size_t len, const char *hole)
 	{
 		unsigned long long n[2] = {p->len, p->ncut};
 
-		p->hash = fnv(FNV_OFFSET, n, sizeof(n));
+		p->hash = mix(0, n, sizeof(n));
 	}
-	p->hash = fnv(p->hash, p->text, p->len);
-	for (size_t k = 0; k < p->ncut; k++) {
-		unsigned long long c = p->cut[k];
-
-		p->hash = fnv(p->hash, &c, sizeof(c));
-	}
+	p->hash = mix(p->hash, p->text, p->len);
+	p->hash = mix(p->hash, p->cut, p->ncut * sizeof(*p->cut));
 	return p;
 }
 
@@ -131,36 +119,39 @@ site_pattern_free(struct site_pattern *p)
 }
 
 /* --- the last run's manifest ----------------------------------------------
- * Its lines (and a killed run's journal's) are kept as text, indexed by
- * name: a domain or "FILE NAME". A lookup compares names, so it is exact,
- * and it marks the line; what is left unmarked at the end is removed.
+ * Its entries (and a killed run's journal's) are kept by name: a file's
+ * path, or "domains/DOMAIN/". A lookup compares names, so it is exact,
+ * and it marks the entry; what is left unmarked at the end is removed.
  * Nothing is kept per domain of this run. */
 
+enum {
+	E_H1 = 1,      /* h1 holds a hash */
+	E_H2 = 2,      /* h2 too (a file replaced by a killed run) */
+	E_ANY = 4,     /* an older manifest's "FILE NAME": any content */
+	E_DIRTY = 8,   /* named by the journal: a killed run's */
+	E_MARK = 16,   /* written or kept by this run */
+	E_REMOVED = 32 /* removed by this run */
+};
+
 struct old {
-	struct buf text;     /* the lines, each NUL-terminated */
-	size_t *slot;        /* a line's offset in text + 1; 0: free */
-	unsigned char *mark; /* per slot: 1 written or kept; 2 removed */
-	size_t cap, n;
+	struct buf keys; /* NUL-terminated names */
+	size_t *off;     /* per entry: its name's offset in keys */
+	unsigned long long *h1, *h2;
+	unsigned char *flags;
+	size_t n, cap_e;
+	size_t *slot; /* entry + 1; 0: free */
+	size_t cap;
 };
 
 static size_t
-key_len(const char *line)
-{
-	return strncmp(line, "FILE ", 5) == 0 ? strlen(line)
-	                                      : strcspn(line, " ");
-}
-
-/* old_find returns the slot of key[0..n), or the free slot it would take
- * (there is one: the table is at most half full). */
-static size_t
 old_find(const struct old *o, const char *key, size_t n)
 {
-	size_t i = (size_t)fnv(FNV_OFFSET, key, n) & (o->cap - 1);
+	size_t i = (size_t)manifest_hash(key, n) & (o->cap - 1);
 
 	for (; o->slot[i] != 0; i = (i + 1) & (o->cap - 1)) {
-		const char *line = o->text.data + o->slot[i] - 1;
+		const char *k = o->keys.data + o->off[o->slot[i] - 1];
 
-		if (key_len(line) == n && memcmp(line, key, n) == 0)
+		if (strlen(k) == n && memcmp(k, key, n) == 0)
 			break;
 	}
 	return i;
@@ -169,88 +160,152 @@ old_find(const struct old *o, const char *key, size_t n)
 static void
 old_grow(struct old *o)
 {
-	size_t *slot = o->slot, cap = o->cap;
+	size_t cap = o->cap;
 
 	o->cap = cap == 0 ? 1024 : 2 * cap;
+	free(o->slot);
 	o->slot = xcalloc(o->cap, sizeof(*o->slot));
-	for (size_t i = 0; i < cap; i++)
-		if (slot[i] != 0) {
-			const char *line = o->text.data + slot[i] - 1;
+	for (size_t e = 0; e < o->n; e++) {
+		const char *k = o->keys.data + o->off[e];
 
-			o->slot[old_find(o, line, key_len(line))] = slot[i];
-		}
-	free(slot);
+		o->slot[old_find(o, k, strlen(k))] = e + 1;
+	}
 }
 
-/* listed says whether a manifest line names something: a domain with
- * its hash, or "FILE NAME"; not the comment. */
-static bool
-listed(const char *line)
-{
-	return line[0] != '#' && strchr(line, ' ') != NULL;
-}
-
-/* old_load adds the lines of the file name in the tree; a later line
- * for a name replaces an earlier one (the journal's the manifest's). */
+/* old_add records hash (or any content) for key. */
 static void
-old_load(struct old *o, const char *root, const char *name)
+old_add(struct old *o, const char *key, size_t n, bool has,
+        unsigned long long h, bool dirty)
 {
-	char *path = xasprintf("%s/%s", root, name);
-	size_t pos = o->text.len;
+	size_t i, e;
 
-	if (buf_read_file(&o->text, path, (size_t)1 << 40) != 0) {
-		o->text.len = pos;
-		if (o->text.data != NULL)
-			o->text.data[pos] = '\0';
-		free(path);
-		return;
+	if (2 * (o->n + 1) > o->cap)
+		old_grow(o);
+	i = old_find(o, key, n);
+	if (o->slot[i] == 0) {
+		if (o->n == o->cap_e) {
+			o->cap_e = o->cap_e == 0 ? 1024 : 2 * o->cap_e;
+			o->off =
+			    xreallocarray(o->off, o->cap_e, sizeof(*o->off));
+			o->h1 = xreallocarray(o->h1, o->cap_e, sizeof(*o->h1));
+			o->h2 = xreallocarray(o->h2, o->cap_e, sizeof(*o->h2));
+			o->flags = xreallocarray(o->flags, o->cap_e, 1);
+		}
+		e = o->n++;
+		o->off[e] = o->keys.len;
+		buf_add(&o->keys, key, n);
+		buf_putc(&o->keys, '\0');
+		o->flags[e] = 0;
+		o->slot[i] = e + 1;
 	}
-	free(path);
-	if (o->text.len > pos && o->text.data[o->text.len - 1] != '\n')
-		buf_putc(&o->text, '\n');
-	while (pos < o->text.len) {
-		char *line = o->text.data + pos,
-		     *nl = memchr(line, '\n', o->text.len - pos);
-		size_t i;
-
-		*nl = '\0';
-		pos = (size_t)(nl + 1 - o->text.data);
-		if (!listed(line))
-			continue;
-		if (2 * (o->n + 1) > o->cap)
-			old_grow(o);
-		i = old_find(o, line, key_len(line));
-		o->n += o->slot[i] == 0;
-		o->slot[i] = (size_t)(line - o->text.data) + 1;
+	e = o->slot[i] - 1;
+	if (dirty)
+		o->flags[e] |= E_DIRTY;
+	if (!has)
+		o->flags[e] |= E_ANY;
+	else if (!(o->flags[e] & E_H1)) {
+		o->h1[e] = h;
+		o->flags[e] |= E_H1;
+	} else if (o->h1[e] != h) {
+		o->h2[e] = h;
+		o->flags[e] |= E_H2;
 	}
 }
 
-/* old_get looks key[0..n) up and marks it written or kept: true when the
- * last run vouched for it, with its hash in *hash (0: a killed run's). */
 static bool
-old_get(struct old *o, const char *key, size_t n, unsigned long long *hash)
+hex16(const char *s, unsigned long long *h)
+{
+	*h = 0;
+	for (int i = 0; i < 16; i++) {
+		char c = s[i];
+
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return false;
+		*h = *h << 4 | (unsigned)(c <= '9' ? c - '0' : c - 'a' + 10);
+	}
+	return true;
+}
+
+/* old_line reads one line of a manifest or journal: this format, or an
+ * older one's ("FILE NAME", "DOMAIN HASH"). */
+static void
+old_line(struct old *o, const char *line, size_t n, bool journal)
+{
+	size_t tag = strlen(MANIFEST_TAG);
+	unsigned long long h;
+
+	if (n > tag + 17 && memcmp(line, MANIFEST_TAG, tag) == 0 &&
+	    line[tag + 16] == ' ' && hex16(line + tag, &h)) {
+		old_add(o, line + tag + 17, n - tag - 17, true, h, journal);
+	} else if (n > 5 && memcmp(line, "FILE ", 5) == 0) {
+		old_add(o, line + 5, n - 5, false, 0, journal);
+	} else if (n > 17 && line[0] != '#' && line[n - 17] == ' ' &&
+	           hex16(line + n - 16, &h)) {
+		char *key = xasprintf("domains/%.*s/", (int)(n - 17), line);
+
+		old_add(o, key, strlen(key), true, h, journal || h == 0);
+		free(key);
+	}
+}
+
+static void
+old_load(struct old *o, struct outroot *r, const char *name, bool journal,
+         struct diag *d)
+{
+	struct buf text = BUF_INIT;
+	struct stat st;
+	char *shown = xasprintf("%s/%s", outroot_path(r), name);
+	int dfd = out_dir(r, "", false, 0, NULL, NULL, d);
+
+	if (dfd >= 0 && out_stat(dfd, name, shown, &st, d) == OUT_REGULAR &&
+	    out_read(dfd, name, &st, (size_t)1 << 32, &text, shown, d)) {
+		for (size_t pos = 0; pos < text.len;) {
+			const char *line = text.data + pos,
+			           *nl = memchr(line, '\n', text.len - pos);
+			size_t n =
+			    nl != NULL ? (size_t)(nl - line) : text.len - pos;
+
+			old_line(o, line, n, journal);
+			pos += n + 1;
+		}
+	}
+	buf_free(&text);
+	free(shown);
+}
+
+/* old_get looks key up and marks it: its entry, or -1. */
+static long
+old_get(struct old *o, const char *key, size_t n)
 {
 	size_t i;
-	const char *line;
 
 	if (o->n == 0)
-		return false;
+		return -1;
 	i = old_find(o, key, n);
 	if (o->slot[i] == 0)
-		return false;
-	o->mark[i] = 1;
-	line = o->text.data + o->slot[i] - 1;
-	if (strncmp(line, "FILE ", 5) == 0)
-		return true;
-	return sscanf(line + n + 1, "%16llx", hash) == 1;
+		return -1;
+	o->flags[o->slot[i] - 1] |= E_MARK;
+	return (long)(o->slot[i] - 1);
+}
+
+/* old_vouches says whether entry e vouches for content hash h. */
+static bool
+old_vouches(const struct old *o, long e, unsigned long long h)
+{
+	return e >= 0 && ((o->flags[e] & E_ANY) ||
+	                  ((o->flags[e] & E_H1) && o->h1[e] == h) ||
+	                  ((o->flags[e] & E_H2) && o->h2[e] == h));
 }
 
 static void
 old_free(struct old *o)
 {
-	buf_free(&o->text);
+	buf_free(&o->keys);
+	free(o->off);
+	free(o->h1);
+	free(o->h2);
+	free(o->flags);
 	free(o->slot);
-	free(o->mark);
 }
 
 /* --- the tree ------------------------------------------------------------ */
@@ -259,13 +314,15 @@ struct site {
 	const struct site_opts *o;
 	struct diag *d;
 	struct site_stats *st;
+	struct outroot *r;
+	struct txn *t;  /* the files */
+	struct txn *mt; /* the manifest, renamed after them */
 	struct old old;
 	struct dupes *many; /* with more than one spec: their repeats */
 	struct site_stream *manifest;
-	struct buf scratch; /* a file read back for comparison */
-	struct buf data;    /* a domain's file, filled in */
-	struct buf path;    /* the path being written */
-	struct buf tmp;     /* and its temporary file's */
+	struct buf data;     /* a domain's file, filled in */
+	struct buf key;      /* "domains/DOMAIN/" */
+	struct buf removals; /* files to remove once the run is committed */
 	/* The hash of the files of the last domain (their names and
 	 * patterns), the same for every domain of a spec. */
 	struct {
@@ -274,33 +331,33 @@ struct site {
 	} last[8];
 	size_t nlast;
 	unsigned long long last_hash;
-	int lock;
-	int journal;  /* -1 until this run adds a line */
-	bool failed;  /* a write failed */
-	bool stopped; /* the run did not give every domain */
+	int journal;      /* -1 until this run adds a line */
+	bool had_journal; /* a killed run left one */
+	bool failed;      /* a write failed */
+	bool stopped;     /* the run did not give every domain, or refused */
 	/* domains/ was not there when the run began: a domain directory
-	 * that mkdir finds was made by this run. */
+	 * that this run makes holds nothing else. */
 	bool fresh;
-	bool chmod; /* the umask takes bits from 0644: set them */
 };
 
 struct site_stream {
 	struct site *s;
-	char *path, *tmp;
-	int fd;
-	/* The file being replaced, read alongside while it holds what was
-	 * written so far; -1 once it differs (or there is none). */
-	int old;
+	char *rel;
+	bool protect; /* refuse to replace an edited file */
+	int old;      /* the file being replaced, -1: none */
+	struct stat ost;
+	off_t same;        /* its first bytes equal what was written */
+	struct mhash oldh; /* over those bytes */
+	struct txn *t;     /* where it is staged */
+	struct staged *g;  /* the new file, once it differs; NULL before */
+	bool backup;
+	off_t total;
 	struct buf pending, was;
 };
 
-static bool linked(const struct site *s, const char *path);
-
 static void
-syserr(struct site *s, const char *what, const char *path)
+syserr(struct site *s)
 {
-	diag_error(s->d, NULL, "site: cannot %s %s: %s", what, path,
-	           strerror(errno));
 	s->failed = true;
 }
 
@@ -310,244 +367,267 @@ site_stop(struct site *s)
 	s->stopped = true;
 }
 
-/* tmp_name is where path's new content is written first: in the same
- * directory, one fixed name per file, so that what a killed run leaves is
- * reused (and so removed) by the next run. */
-static char *
-tmp_name(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	return xasprintf("%.*s/.%s.mailconf-tmp", (int)(slash - path), path,
-	                 slash + 1);
-}
-
-/* same_file says whether path holds exactly data[0..len). */
+/* journal adds a line before NAME's files change; false when it cannot
+ * (reported). */
 static bool
-same_file(struct site *s, const char *path, const char *data, size_t len)
-{
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW);
-	ssize_t n;
-
-	if (fd < 0)
-		return false;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    (size_t)st.st_size != len) {
-		close(fd);
-		return false;
-	}
-	buf_reserve(&s->scratch, len + 1);
-	n = read(fd, s->scratch.data, len + 1);
-	close(fd);
-	return n == (ssize_t)len && memcmp(s->scratch.data, data, len) == 0;
-}
-
-/* mkdirs_up makes dir and its missing parents, the deepest first: a new
- * domain's directory costs one mkdir, not one per level of its path. */
-static bool
-mkdirs_up(char *dir)
-{
-	char *slash = strrchr(dir, '/');
-	bool ok;
-
-	if (mkdir(dir, 0755) == 0 || errno == EEXIST)
-		return true;
-	if (errno != ENOENT || slash == NULL || slash == dir)
-		return false;
-	*slash = '\0';
-	ok = mkdirs_up(dir);
-	*slash = '/';
-	return ok && (mkdir(dir, 0755) == 0 || errno == EEXIST);
-}
-
-/* create opens path's temporary file, making missing directories. */
-static int
-create(struct site *s, const char *tmp)
-{
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0644);
-
-	if (fd < 0 && errno == ENOENT) {
-		char *dir = xstrndup(tmp, (size_t)(strrchr(tmp, '/') - tmp));
-
-		if (mkdirs_up(dir) || output_mkdirs(dir, 0755, s->d))
-			fd =
-			    open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW,
-			         0644);
-		free(dir);
-	}
-	if (fd < 0)
-		syserr(s, "create", tmp);
-	else if (fchmod(fd, 0644) != 0) {
-		syserr(s, "chmod", tmp);
-		close(fd);
-		unlink(tmp);
-		fd = -1;
-	}
-	return fd;
-}
-
-/* commit renames a written temporary file over path: a web server sees
- * the old file or the new one. No fsync: a killed process cannot tear a
- * rename, and thousands of domains cannot wait for the disk per file. */
-static bool
-commit(struct site *s, int fd, const char *tmp, const char *path)
-{
-	if (close(fd) != 0 || rename(tmp, path) != 0) {
-		syserr(s, "replace", path);
-		unlink(tmp);
-		return false;
-	}
-	s->st->written++;
-	return true;
-}
-
-/* put writes rel when its content differs; dirty: a killed run may have
- * left its temporary file, to be removed when the file is unchanged. */
-static void
-put(struct site *s, const char *rel, const char *data, size_t len, bool dirty)
-{
-	char *path = xasprintf("%s/%s", s->o->out, rel), *tmp;
-	int fd;
-
-	if (same_file(s, path, data, len)) {
-		s->st->unchanged++;
-		if (dirty) {
-			tmp = tmp_name(path);
-			unlink(tmp);
-			free(tmp);
-		}
-		free(path);
-		return;
-	}
-	tmp = tmp_name(path);
-	fd = create(s, tmp);
-	if (fd >= 0) {
-		if (write(fd, data, len) != (ssize_t)len) {
-			syserr(s, "write", tmp);
-			close(fd);
-			unlink(tmp);
-		} else
-			commit(s, fd, tmp, path);
-	}
-	free(tmp);
-	free(path);
-}
-
-/* journal adds "NAME HASH" or "FILE NAME" (hash NULL) to the journal
- * before NAME's files are written; false when it cannot (reported). */
-static bool
-journal(struct site *s, const char *name, const char *hash)
+journal(struct site *s, const char *name, unsigned long long hash)
 {
 	struct buf line = BUF_INIT;
 	bool ok;
 
 	if (s->journal < 0) {
-		char *p = xasprintf("%s/%s", s->o->out, JOURNAL);
+		int dfd = out_dir(s->r, "", false, 0, NULL, NULL, s->d);
 
 		s->journal =
-		    open(p, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, 0644);
-		if (s->journal < 0)
-			syserr(s, "create", p);
-		free(p);
-		if (s->journal < 0)
+		    dfd < 0 ? -1
+		            : openat(dfd, JOURNAL,
+		                     O_WRONLY | O_APPEND | O_CREAT |
+		                         O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+		                     0600);
+		if (s->journal < 0) {
+			diag_error(s->d, NULL,
+			           "site: cannot write %s/%s: %s; nothing was "
+			           "changed",
+			           outroot_path(s->r), JOURNAL,
+			           strerror(errno));
+			syserr(s);
 			return false;
+		}
 	}
-	if (hash == NULL)
-		buf_puts(&line, "FILE ");
-	buf_puts(&line, name);
-	if (hash != NULL) {
-		buf_putc(&line, ' ');
-		buf_puts(&line, hash);
-	}
-	buf_putc(&line, '\n');
+	manifest_line(&line, hash, name);
 	ok = write(s->journal, line.data, line.len) == (ssize_t)line.len;
-	if (!ok)
-		syserr(s, "write", JOURNAL);
+	if (!ok) {
+		diag_error(s->d, NULL,
+		           "site: cannot write %s/%s: %s; nothing was changed",
+		           outroot_path(s->r), JOURNAL, strerror(errno));
+		syserr(s);
+	}
 	buf_free(&line);
 	return ok;
 }
 
-/* file_seen looks a FILE line up (marking it): whether the last run
- * listed rel. */
-static bool
-file_seen(struct site *s, const char *rel)
+/* split_rel gives rel's directory (owned) and base name. */
+static char *
+split_rel(const char *rel, const char **base)
 {
-	char *key = xasprintf("FILE %s", rel);
-	unsigned long long h;
-	bool had = old_get(&s->old, key, strlen(key), &h);
+	const char *slash = strrchr(rel, '/');
 
-	free(key);
-	return had;
+	*base = slash != NULL ? slash + 1 : rel;
+	return slash != NULL ? xstrndup(rel, (size_t)(slash - rel))
+	                     : xstrdup("");
 }
 
-/* manifest_file notes rel in the manifest (and first in the journal when
- * the last run did not list it). */
 static void
-manifest_file(struct site *s, const char *rel)
+edited(struct site *s, const char *rel)
 {
-	struct buf line = BUF_INIT;
-
-	if (!file_seen(s, rel))
-		journal(s, rel, NULL);
-	buf_printf(&line, "FILE %s\n", rel);
-	site_stream_write(s->manifest, line.data, line.len);
-	buf_free(&line);
+	diag_error(s->d, NULL,
+	           "site: %s/%s was not written by mailconf, or was edited "
+	           "since; not replacing it (use --force to replace it; the "
+	           "old file is kept)",
+	           outroot_path(s->r), rel);
+	s->stopped = true;
 }
 
-struct site_stream *
-site_stream_open(struct site *s, const char *rel)
+/* put stages rel when its content differs. protect: an existing file
+ * the manifest does not vouch for is the user's; e: its entry. dirty: a
+ * killed run may have left temporary files beside it. */
+static void
+put(struct site *s, const char *rel, const char *data, size_t len, bool protect,
+    long e, bool dirty)
 {
-	struct site_stream *t = xcalloc(1, sizeof(*t));
+	const char *base;
+	char *dir = split_rel(rel, &base), *shown;
+	bool fresh = false, backup = false;
+	int dfd = out_dir(s->r, dir, false, 0, NULL, NULL, s->d);
 	struct stat st;
+	enum out_kind k = OUT_ABSENT;
 
-	t->s = s;
-	t->path = xasprintf("%s/%s", s->o->out, rel);
-	if (s->manifest != NULL)
-		manifest_file(s, rel);
-	t->tmp = tmp_name(t->path);
-	t->fd = create(s, t->tmp);
-	t->old = open(t->path, O_RDONLY | O_NOFOLLOW);
-	if (t->old >= 0 && (fstat(t->old, &st) != 0 || !S_ISREG(st.st_mode))) {
-		close(t->old);
-		t->old = -1;
+	if (dfd == -1)
+		dfd = out_dir(s->r, dir, true, 0755, s->t, &fresh, s->d);
+	if (dfd < 0) {
+		s->stopped = true;
+		free(dir);
+		return;
 	}
-	return t;
+	shown = xasprintf("%s/%s", outroot_path(s->r), rel);
+	if (dirty && !fresh)
+		out_sweep(dfd, &base, 1);
+	if (!fresh)
+		k = out_stat(dfd, base, shown, &st, s->d);
+	if (k == OUT_BAD) {
+		s->stopped = true;
+		goto out;
+	}
+	if (k == OUT_REGULAR && (size_t)st.st_size <= OUT_READ_MAX) {
+		struct buf old = BUF_INIT;
+
+		if (!out_read(dfd, base, &st, OUT_READ_MAX, &old, shown,
+		              s->d)) {
+			s->stopped = true;
+			buf_free(&old);
+			goto out;
+		}
+		if (old.len == len && memcmp(old.data, data, len) == 0) {
+			s->st->unchanged++;
+			buf_free(&old);
+			goto out;
+		}
+		if (protect &&
+		    !old_vouches(&s->old, e, manifest_hash(old.data, old.len)))
+			backup = true;
+		buf_free(&old);
+	} else if (k == OUT_REGULAR && protect)
+		backup = true;
+	if (backup && !s->o->force) {
+		edited(s, rel);
+		goto out;
+	}
+	dfd = out_dir(s->r, dir, false, 0, NULL, NULL, s->d);
+	if (dfd < 0 ||
+	    !txn_stage(s->t, dfd, dir, base, data, len, 0644, backup, s->d))
+		syserr(s);
+	else
+		s->st->written++;
+out:
+	free(shown);
+	free(dir);
 }
 
-/* differs stops comparing with the old file. */
-static void
-differs(struct site_stream *t)
+static bool
+stream_diverge(struct site_stream *t)
 {
-	if (t->old >= 0)
-		close(t->old);
-	t->old = -1;
+	struct site *s = t->s;
+	int dfd = out_dir(s->r, "", false, 0, NULL, NULL, s->d);
+	char chunk[65536];
+	off_t at = 0;
+
+	if (t->old >= 0 && t->protect) {
+		/* The rest of the old file, for its hash. */
+		off_t pos = t->same;
+		ssize_t k;
+
+		while (pos < t->ost.st_size &&
+		       (k = pread(t->old, chunk, sizeof(chunk), pos)) > 0) {
+			mhash_add(&t->oldh, chunk, (size_t)k);
+			pos += k;
+		}
+		if (!old_vouches(&s->old,
+		                 old_get(&s->old, t->rel, strlen(t->rel)),
+		                 mhash_end(&t->oldh))) {
+			if (!s->o->force) {
+				edited(s, t->rel);
+				return false;
+			}
+			t->backup = true;
+		}
+	}
+	if (dfd < 0)
+		return false;
+	t->g = txn_stage_open(t->t, dfd, "", t->rel, 0644, t->backup, s->d);
+	if (t->g == NULL) {
+		syserr(s);
+		return false;
+	}
+	/* What was the same so far is only in the old file. */
+	while (at < t->same) {
+		size_t want = t->same - at < (off_t)sizeof(chunk)
+		                  ? (size_t)(t->same - at)
+		                  : sizeof(chunk);
+		ssize_t k = pread(t->old, chunk, want, at);
+
+		if (k <= 0 ||
+		    !txn_stage_write(t->t, t->g, chunk, (size_t)k, s->d)) {
+			syserr(s);
+			return false;
+		}
+		at += k;
+	}
+	return true;
 }
 
-/* same_next says whether the old file's next n bytes are data[0..n). */
 static bool
 same_next(struct site_stream *t, const char *data, size_t n)
 {
 	size_t got = 0;
 	ssize_t k = 1;
 
+	if (t->old < 0 || t->same + (off_t)n > t->ost.st_size)
+		return false;
 	buf_reserve(&t->was, n + 1);
-	while (got < n && (k = read(t->old, t->was.data + got, n - got)) > 0)
+	while (got < n && (k = pread(t->old, t->was.data + got, n - got,
+	                             t->same + (off_t)got)) > 0)
 		got += (size_t)k;
-	return got == n && memcmp(t->was.data, data, n) == 0;
+	if (got != n || memcmp(t->was.data, data, n) != 0)
+		return false;
+	mhash_add(&t->oldh, data, n);
+	t->same += (off_t)n;
+	return true;
 }
 
 static void
 stream_flush(struct site_stream *t)
 {
-	if (t->pending.len == 0)
+	struct site *s = t->s;
+
+	if (t->pending.len == 0 || s->failed || s->stopped)
 		return;
-	if (t->old >= 0 && !same_next(t, t->pending.data, t->pending.len))
-		differs(t);
-	if (t->fd >= 0 && write(t->fd, t->pending.data, t->pending.len) !=
-	                      (ssize_t)t->pending.len)
-		syserr(t->s, "write", t->tmp);
+	t->total += (off_t)t->pending.len;
+	if (t->g == NULL && !same_next(t, t->pending.data, t->pending.len) &&
+	    !stream_diverge(t)) {
+		buf_reset(&t->pending);
+		return;
+	}
+	if (t->g != NULL &&
+	    !txn_stage_write(t->t, t->g, t->pending.data, t->pending.len, s->d))
+		syserr(s);
 	buf_reset(&t->pending);
+}
+
+static struct site_stream *
+stream_open(struct site *s, struct txn *x, const char *rel, bool protect)
+{
+	struct site_stream *t = xcalloc(1, sizeof(*t));
+	int dfd = out_dir(s->r, "", false, 0, NULL, NULL, s->d);
+	char *shown = xasprintf("%s/%s", outroot_path(s->r), rel);
+
+	t->s = s;
+	t->rel = xstrdup(rel);
+	t->protect = protect;
+	t->old = -1;
+	t->t = x;
+	if (dfd >= 0) {
+		enum out_kind k = out_stat(dfd, rel, shown, &t->ost, s->d);
+
+		if (k == OUT_BAD)
+			s->stopped = true;
+		else if (k == OUT_REGULAR) {
+			struct stat now;
+
+			t->old = openat(dfd, rel,
+			                O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+			                    O_CLOEXEC);
+			if (t->old >= 0 && (fstat(t->old, &now) != 0 ||
+			                    now.st_ino != t->ost.st_ino)) {
+				close(t->old);
+				t->old = -1;
+				s->stopped = true;
+			}
+			mhash_init(&t->oldh, (size_t)t->ost.st_size);
+		}
+	}
+	free(shown);
+	return t;
+}
+
+struct site_stream *
+site_stream_open(struct site *s, const char *rel)
+{
+	/* The zone and the maps are for people to include: an edit there
+	 * is theirs. */
+	struct site_stream *t = stream_open(s, s->t, rel, true);
+
+	old_get(&s->old, rel, strlen(rel));
+	return t;
 }
 
 void
@@ -558,74 +638,106 @@ site_stream_write(struct site_stream *t, const char *data, size_t len)
 		stream_flush(t);
 }
 
+/* stream_end finishes t: staged when it differs, its hash in *h.
+ * record: note it in the manifest. */
+static void
+stream_end(struct site_stream *t, bool record)
+{
+	struct site *s = t->s;
+	unsigned long long h = 0;
+
+	stream_flush(t);
+	if (!s->failed && !s->stopped && t->g == NULL &&
+	    (t->old < 0 || t->same != t->ost.st_size))
+		stream_diverge(t);
+	if (t->g != NULL && (s->failed || s->stopped)) {
+		txn_stage_close(t->t, t->g, false, s->d);
+		t->g = NULL;
+	}
+	if (t->g != NULL) {
+		struct mhash m;
+		char chunk[65536];
+		off_t pos = 0;
+		ssize_t k;
+
+		mhash_init(&m, (size_t)t->total);
+		while (pos < t->total && (k = pread(txn_stage_fd(t->g), chunk,
+		                                    sizeof(chunk), pos)) > 0) {
+			mhash_add(&m, chunk, (size_t)k);
+			pos += k;
+		}
+		h = mhash_end(&m);
+		if (record && t->protect)
+			journal(s, t->rel, h);
+		if (!txn_stage_close(t->t, t->g, !s->failed, s->d))
+			syserr(s);
+		else if (record)
+			s->st->written++;
+	} else if (!s->failed && !s->stopped) {
+		h = mhash_end(&t->oldh);
+		if (record)
+			s->st->unchanged++;
+	}
+	if (record && s->manifest != NULL && !s->failed && !s->stopped) {
+		struct buf line = BUF_INIT;
+
+		manifest_line(&line, h, t->rel);
+		site_stream_write(s->manifest, line.data, line.len);
+		buf_free(&line);
+	}
+	if (t->old >= 0)
+		close(t->old);
+	buf_free(&t->pending);
+	buf_free(&t->was);
+	free(t->rel);
+	free(t);
+}
+
 void
 site_stream_close(struct site_stream *t)
 {
-	char c;
-
-	stream_flush(t);
-	if (t->fd >= 0) {
-		/* Unchanged: leave the old file and its mtime alone; a run
-		 * that stopped early has written only part of the file. */
-		if (t->s->stopped ||
-		    (t->old >= 0 && read(t->old, &c, 1) == 0)) {
-			close(t->fd);
-			unlink(t->tmp);
-			t->s->st->unchanged += !t->s->stopped;
-		} else
-			commit(t->s, t->fd, t->tmp, t->path);
-	}
-	differs(t);
-	buf_free(&t->pending);
-	buf_free(&t->was);
-	free(t->path);
-	free(t->tmp);
-	free(t);
+	stream_end(t, true);
 }
+
+/* The names a run writes at the root, swept after a killed run. */
+static const char *const root_files[] = {
+    MANIFEST,   "nginx.conf",     "apache.conf",
+    "dns.zone", "nginx-map.conf", "apache-map.txt",
+};
 
 struct site *
 site_open(const struct site_opts *o, struct site_stats *st, struct diag *d)
 {
 	struct site *s = xcalloc(1, sizeof(*s));
-	char *lock, *dir;
 	struct stat sb;
-	mode_t mask;
+	int dfd;
 
 	s->o = o;
 	s->d = d;
 	s->st = st;
 	s->journal = -1;
-	s->last_hash = FNV_OFFSET;
+	s->last_hash = 0;
 	memset(st, 0, sizeof(*st));
-	if (!output_mkdirs(o->out, 0755, d)) {
-		free(s);
-		return NULL;
-	}
+	s->r = outroot_open(o->out, d);
 	/* Two runs on one tree would undo each other's removals. */
-	lock = xasprintf("%s/%s", o->out, LOCK);
-	s->lock = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW, 0644);
-	if (s->lock < 0 || flock(s->lock, LOCK_EX | LOCK_NB) != 0) {
-		diag_error(d, NULL, "site: %s: %s", lock,
-		           s->lock < 0
-		               ? strerror(errno)
-		               : "another mailconf is writing this tree");
-		if (s->lock >= 0)
-			close(s->lock);
-		free(lock);
+	if (s->r == NULL || !outroot_create(s->r, d) ||
+	    !outroot_lock(s->r, true, d)) {
+		outroot_free(s->r);
 		free(s);
 		return NULL;
 	}
-	free(lock);
-	old_load(&s->old, o->out, MANIFEST);
-	old_load(&s->old, o->out, JOURNAL);
-	s->old.mark = xcalloc(s->old.cap + 1, 1);
-	dir = xasprintf("%s/domains", o->out);
-	s->fresh = lstat(dir, &sb) != 0 && errno == ENOENT;
-	free(dir);
-	mask = umask(022);
-	umask(mask);
-	s->chmod = (mask & 0644) != 0;
-	s->manifest = site_stream_open(s, MANIFEST);
+	s->t = txn_new(s->r, false);
+	old_load(&s->old, s->r, MANIFEST, false, d);
+	old_load(&s->old, s->r, JOURNAL, true, d);
+	dfd = out_dir(s->r, "", false, 0, NULL, NULL, d);
+	s->fresh = fstatat(dfd, "domains", &sb, AT_SYMLINK_NOFOLLOW) != 0 &&
+	           errno == ENOENT;
+	s->had_journal = fstatat(dfd, JOURNAL, &sb, AT_SYMLINK_NOFOLLOW) == 0;
+	if (s->had_journal)
+		out_sweep(dfd, root_files,
+		          sizeof(root_files) / sizeof(*root_files));
+	s->mt = txn_new(s->r, false);
+	s->manifest = stream_open(s, s->mt, MANIFEST, false);
 	{
 		static const char head[] =
 		    "# mailconf site: what it wrote here. The files of a "
@@ -649,272 +761,9 @@ site_note(struct site *s, const char *domain)
 	dupes_note(s->many, domain);
 }
 
-static void unlink_ours(struct site *s, const char *path, bool *any);
-static void prune_dirs(struct site *s, const char *domain);
-static const char *const domain_files[5];
-
-/* drop_others removes the files a domain had and no longer has (the
- * Apple profile, when it is not asked for any more). */
-static void
-drop_others(struct site *s, const char *domain, const struct site_file *files,
-            size_t nfiles)
-{
-	for (size_t k = 0; k < sizeof(domain_files) / sizeof(*domain_files);
-	     k++) {
-		bool keep = false;
-		char *p;
-
-		for (size_t i = 0; i < nfiles; i++)
-			keep |= strcmp(files[i].name, domain_files[k]) == 0;
-		if (keep)
-			continue;
-		p = xasprintf("%s/domains/%s/%s", s->o->out, domain,
-		              domain_files[k]);
-		unlink_ours(s, p, &keep);
-		free(p);
-	}
-	prune_dirs(s, domain);
-}
-
-/* planted reports a domain directory that is a symbolic link: written
- * through, it would put files outside the tree. */
-static bool
-planted(struct site *s, const char *domain)
-{
-	char *dir = xasprintf("%s/domains/%s", s->o->out, domain);
-	struct stat st;
-	bool link = lstat(dir, &st) == 0 && S_ISLNK(st.st_mode);
-
-	if (link) {
-		diag_error(
-		    s->d, NULL,
-		    "site: %s is a symbolic link; mailconf does not write "
-		    "through it",
-		    dir);
-		s->failed = true;
-	}
-	free(dir);
-	return link;
-}
-
-/* make_new makes domain's directory, when it is not there: then nothing
- * of the domain is, and its files need no comparing. */
-static bool
-make_new(struct site *s, const char *domain)
-{
-	buf_reset(&s->path);
-	buf_puts(&s->path, s->o->out);
-	buf_puts(&s->path, "/domains/");
-	buf_puts(&s->path, domain);
-	if (mkdir(s->path.data, 0755) == 0)
-		return true;
-	if (errno == ENOENT) {
-		char *dir = xasprintf("%s/domains", s->o->out);
-		bool made = mkdirs_up(dir);
-
-		free(dir);
-		return made && mkdir(s->path.data, 0755) == 0;
-	}
-	return false;
-}
-
-/* write_new writes the files of a domain whose directory make_new just
- * made (its path in s->path): each directory made once, nothing compared,
- * no chmod unless the umask asks for one. */
-static void
-write_new(struct site *s, const char *domain, const struct site_file *files,
-          size_t nfiles)
-{
-	struct buf *tmp = &s->tmp;
-	size_t root = s->path.len;
-	struct {
-		const char *name;
-		size_t n;
-	} made[16];
-	size_t nmade = 0;
-
-	for (size_t i = 0; i < nfiles; i++) {
-		const char *name = files[i].name, *base = strrchr(name, '/');
-		size_t dir = base != NULL ? (size_t)(base + 1 - name) : 0;
-		bool dirs = true;
-		int fd;
-
-		for (const char *sl = strchr(name, '/'); sl != NULL && dirs;
-		     sl = strchr(sl + 1, '/')) {
-			size_t n = (size_t)(sl - name), k = 0;
-
-			while (k < nmade &&
-			       (made[k].n != n ||
-			        strncmp(made[k].name, name, n) != 0))
-				k++;
-			if (k < nmade)
-				continue;
-			s->path.len = root;
-			buf_putc(&s->path, '/');
-			buf_add(&s->path, name, n);
-			dirs =
-			    mkdir(s->path.data, 0755) == 0 || errno == EEXIST;
-			if (!dirs)
-				syserr(s, "create directory", s->path.data);
-			else if (nmade < sizeof(made) / sizeof(*made)) {
-				made[nmade].name = name;
-				made[nmade++].n = n;
-			}
-		}
-		s->path.len = root;
-		if (!dirs)
-			continue;
-		buf_reset(tmp);
-		buf_add(tmp, s->path.data, root);
-		buf_putc(tmp, '/');
-		buf_add(tmp, name, dir);
-		buf_putc(tmp, '.');
-		buf_puts(tmp, name + dir);
-		buf_puts(tmp, ".mailconf-tmp");
-		buf_putc(&s->path, '/');
-		buf_puts(&s->path, name);
-		buf_reset(&s->data);
-		site_pattern_fill(files[i].pattern, domain, &s->data);
-		fd = open(tmp->data, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW,
-		          0644);
-		if (fd < 0 || (s->chmod && fchmod(fd, 0644) != 0) ||
-		    write(fd, s->data.data, s->data.len) !=
-		        (ssize_t)s->data.len) {
-			syserr(s, fd < 0 ? "create" : "write", tmp->data);
-			if (fd >= 0)
-				close(fd);
-			unlink(tmp->data);
-		} else
-			commit(s, fd, tmp->data, s->path.data);
-		s->path.len = root;
-		s->path.data[root] = '\0';
-	}
-}
-
-/* write_domain writes a domain's files that the manifest does not vouch
- * for: had, the last run listed it, with hash was (0: a killed run). */
-static void
-write_domain(struct site *s, const char *domain, const struct site_file *files,
-             size_t nfiles, bool had, unsigned long long was)
-{
-	/* A domain directory this run has not made may be anything. */
-	bool known_new = s->fresh && !had;
-
-	if (!known_new && planted(s, domain))
-		return; /* reported: nothing is written through the link */
-	/* The journal first: a run killed after it has made the directory
-	 * leaves a line that lets the next run remove what it wrote. */
-	if (!(had && was == 0) && !journal(s, domain, "0000000000000000"))
-		return;
-	if (!had && make_new(s, domain)) {
-		write_new(s, domain, files, nfiles);
-		return;
-	}
-	if (known_new && planted(s, domain))
-		return;
-	for (size_t i = 0; i < nfiles; i++) {
-		char *rel = xasprintf("domains/%s/%s", domain, files[i].name);
-
-		buf_reset(&s->data);
-		site_pattern_fill(files[i].pattern, domain, &s->data);
-		put(s, rel, s->data.data, s->data.len, had && was == 0);
-		free(rel);
-	}
-	/* A domain the last run did not write has nothing to drop. */
-	if (had)
-		drop_others(s, domain, files, nfiles);
-}
-
-/* domain_hash is what the manifest records for a domain: its files'
- * names and patterns, and its name; the same hash means the same bytes.
- * The files' part is kept from the last domain (the same spec's). */
-static unsigned long long
-domain_hash(struct site *s, const char *domain, const struct site_file *files,
-            size_t nfiles)
-{
-	bool same = nfiles == s->nlast;
-
-	for (size_t i = 0; i < nfiles && same; i++)
-		same = files[i].pattern->serial == s->last[i].serial &&
-		       strcmp(files[i].name, s->last[i].name) == 0;
-	if (!same) {
-		unsigned long long h = FNV_OFFSET;
-
-		for (size_t i = 0; i < s->nlast; i++)
-			free(s->last[i].name);
-		s->nlast = 0;
-		for (size_t i = 0; i < nfiles; i++) {
-			h = fnv(h, files[i].name, strlen(files[i].name) + 1);
-			h = fnv(h, &files[i].pattern->hash,
-			        sizeof(files[i].pattern->hash));
-		}
-		s->last_hash = h;
-		for (size_t i = 0;
-		     i < nfiles && nfiles <= sizeof(s->last) / sizeof(*s->last);
-		     i++) {
-			s->last[i].name = xstrdup(files[i].name);
-			s->last[i].serial = files[i].pattern->serial;
-			s->nlast++;
-		}
-	}
-	return fnv(s->last_hash, domain, strlen(domain));
-}
-
-void
-site_domain(struct site *s, const char *domain, const struct site_file *files,
-            size_t nfiles)
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned long long h, was = 0;
-	size_t n = strlen(domain);
-	char line[16 + 2];
-	bool had;
-
-	if (s->many != NULL && dupes_again(s->many, domain)) {
-		diag_warn(s->d, NULL,
-		          "site: %s is served by more than one spec; the "
-		          "first one is written",
-		          domain);
-		return;
-	}
-	h = domain_hash(s, domain, files, nfiles);
-	had = old_get(&s->old, domain, n, &was);
-	/* The manifest vouches for what the last run wrote: an unchanged
-	 * domain costs no system call (--verify reads its files anyway). */
-	if (!s->o->verify && had && was == h)
-		s->st->unchanged += (long)nfiles;
-	else if (nfiles > 0)
-		write_domain(s, domain, files, nfiles, had, was);
-	else if (had)
-		drop_others(s, domain, files, nfiles);
-	site_stream_write(s->manifest, domain, n);
-	line[0] = ' ';
-	for (int i = 0; i < 16; i++)
-		line[1 + i] = hex[(h >> (60 - 4 * i)) & 15];
-	line[17] = '\n';
-	site_stream_write(s->manifest, line, sizeof(line));
-	s->st->domains++;
-	if (s->o->progress && s->st->domains % 1000 == 0)
-		fprintf(stderr, "\rmailconf: site: %ld domains",
-		        s->st->domains);
-}
-
-void
-site_file(struct site *s, const char *rel, const char *data, size_t len)
-{
-	bool had = file_seen(s, rel);
-
-	if (!had)
-		journal(s, rel, NULL);
-	put(s, rel, data, len, true);
-	site_stream_write(s->manifest, "FILE ", 5);
-	site_stream_write(s->manifest, rel, strlen(rel));
-	site_stream_write(s->manifest, "\n", 1);
-}
-
 /* The files a domain has in the tree layout, and their directories,
  * deepest first: all that removal may touch. */
-static const char *const domain_files[5] = {
+static const char *const domain_files[] = {
     "mail/config-v1.1.xml",
     ".well-known/autoconfig/mail/config-v1.1.xml",
     "autodiscover/autodiscover.xml",
@@ -929,132 +778,286 @@ static const char *const domain_dirs[] = {
     "autodiscover",
     "",
 };
+#define NDOMAIN_FILES (sizeof(domain_files) / sizeof(*domain_files))
 
-/* prune_dirs removes a domain's directories that are left empty; a
+/* later notes rel for removal once the run is committed. */
+static void
+later(struct site *s, const char *rel)
+{
+	buf_puts(&s->removals, rel);
+	buf_putc(&s->removals, '\0');
+}
+
+/* write_domain stages a domain's files that the manifest does not vouch
+ * for: e its entry (-1: the last run did not list it), dirty when a
+ * killed run may have left temporary files. */
+static void
+write_domain(struct site *s, const char *domain, const struct site_file *files,
+             size_t nfiles, long e, bool dirty)
+{
+	/* The journal first: a run killed after it has made the directory
+	 * leaves a line that lets the next run remove what it wrote. */
+	if (!dirty && !journal(s, buf_cstr(&s->key), 0))
+		return;
+	for (size_t i = 0; i < nfiles && !s->failed && !s->stopped; i++) {
+		char *rel = xasprintf("domains/%s/%s", domain, files[i].name);
+
+		buf_reset(&s->data);
+		site_pattern_fill(files[i].pattern, domain, &s->data);
+		put(s, rel, s->data.data, s->data.len, false, -1, dirty);
+		free(rel);
+	}
+	/* A domain the last run did not write has nothing to drop. */
+	for (size_t k = 0; e >= 0 && k < NDOMAIN_FILES; k++) {
+		bool keep = false;
+		char *rel;
+
+		for (size_t i = 0; i < nfiles; i++)
+			keep |= strcmp(files[i].name, domain_files[k]) == 0;
+		if (keep)
+			continue;
+		rel = xasprintf("domains/%s/%s", domain, domain_files[k]);
+		later(s, rel);
+		free(rel);
+	}
+}
+
+/* domain_hash is what the manifest records for a domain: its files'
+ * names and patterns, and its name; the same hash means the same bytes.
+ * The files' part is kept from the last domain (the same spec's). */
+static unsigned long long
+domain_hash(struct site *s, const char *domain, const struct site_file *files,
+            size_t nfiles)
+{
+	bool same = nfiles == s->nlast && s->nlast > 0;
+
+	for (size_t i = 0; i < nfiles && same; i++)
+		same = files[i].pattern->serial == s->last[i].serial &&
+		       strcmp(files[i].name, s->last[i].name) == 0;
+	if (!same) {
+		unsigned long long h = 0;
+
+		for (size_t i = 0; i < s->nlast; i++)
+			free(s->last[i].name);
+		s->nlast = 0;
+		for (size_t i = 0; i < nfiles; i++) {
+			h = mix(h, files[i].name, strlen(files[i].name) + 1);
+			h = mix(h, &files[i].pattern->hash,
+			        sizeof(files[i].pattern->hash));
+		}
+		s->last_hash = h;
+		for (size_t i = 0;
+		     i < nfiles && nfiles <= sizeof(s->last) / sizeof(*s->last);
+		     i++) {
+			s->last[i].name = xstrdup(files[i].name);
+			s->last[i].serial = files[i].pattern->serial;
+			s->nlast++;
+		}
+	}
+	return mix(s->last_hash, domain, strlen(domain)) | 1;
+}
+
+void
+site_domain(struct site *s, const char *domain, const struct site_file *files,
+            size_t nfiles)
+{
+	unsigned long long h;
+	struct buf line = BUF_INIT;
+	long e;
+	bool dirty;
+
+	if (s->failed || s->stopped)
+		return;
+	if (s->many != NULL && dupes_again(s->many, domain)) {
+		diag_warn(s->d, NULL,
+		          "site: %s is served by more than one spec; the "
+		          "first one is written",
+		          domain);
+		return;
+	}
+	if (out_interrupted() != 0) {
+		diag_error(s->d, NULL,
+		           "site: interrupted by signal %d; "
+		           "nothing was changed",
+		           out_interrupted());
+		s->stopped = true;
+		return;
+	}
+	h = domain_hash(s, domain, files, nfiles);
+	buf_reset(&s->key);
+	buf_puts(&s->key, "domains/");
+	buf_puts(&s->key, domain);
+	buf_putc(&s->key, '/');
+	e = old_get(&s->old, s->key.data, s->key.len);
+	dirty = e >= 0 && (s->old.flags[e] & E_DIRTY);
+	/* The manifest vouches for what the last run wrote: an unchanged
+	 * domain costs no system call (--verify reads its files anyway). */
+	if (!s->o->verify && !dirty && old_vouches(&s->old, e, h))
+		s->st->unchanged += (long)nfiles;
+	else
+		write_domain(s, domain, files, nfiles, e, dirty);
+	manifest_line(&line, h, s->key.data);
+	site_stream_write(s->manifest, line.data, line.len);
+	buf_free(&line);
+	s->st->domains++;
+	if (s->o->progress && s->st->domains % 1000 == 0)
+		fprintf(stderr, "\rmailconf: site: %ld domains",
+		        s->st->domains);
+}
+
+void
+site_file(struct site *s, const char *rel, const char *data, size_t len)
+{
+	long e = old_get(&s->old, rel, strlen(rel));
+	bool dirty = e >= 0 && (s->old.flags[e] & E_DIRTY);
+	long before = s->st->written;
+	struct buf line = BUF_INIT;
+	unsigned long long h = manifest_hash(data, len);
+
+	if (s->failed || s->stopped)
+		return;
+	put(s, rel, data, len, true, e, dirty);
+	/* The journal vouches for the new content should the run be
+	 * killed between the renames and the manifest's. */
+	if (s->st->written > before)
+		journal(s, rel, h);
+	manifest_line(&line, h, rel);
+	site_stream_write(s->manifest, line.data, line.len);
+	buf_free(&line);
+}
+
+/* remove_file removes rel, a file this run does not write, when it is a
+ * regular file reached without a link; and what a killed run left
+ * beside it. */
+static bool
+remove_file(struct site *s, const char *rel)
+{
+	const char *base;
+	char *dir = split_rel(rel, &base);
+	struct diag quiet = DIAG_INIT;
+	int dfd = out_dir(s->r, dir, false, 0, NULL, NULL, &quiet);
+	bool any = false;
+	struct stat st;
+
+	if (dfd == -2)
+		diag_warn(
+		    s->d, NULL,
+		    "site: %s/%s lies behind a symbolic link; not removed",
+		    outroot_path(s->r), rel);
+	if (dfd >= 0) {
+		out_sweep(dfd, &base, 1);
+		if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))) {
+			if (unlinkat(dfd, base, 0) == 0)
+				any = true;
+			else {
+				diag_error(
+				    s->d, NULL, "site: cannot remove %s/%s: %s",
+				    outroot_path(s->r), rel, strerror(errno));
+				syserr(s);
+			}
+		}
+	}
+	diag_free(&quiet);
+	free(dir);
+	return any;
+}
+
+/* prune removes rel and its parents up to (not including) stop, while
+ * they are empty; a directory holding a stranger's file stays. */
+static void
+prune(struct site *s, const char *rel, size_t stop)
+{
+	char *p = xstrdup(rel);
+
+	for (size_t n = strlen(p); n > stop;) {
+		const char *base;
+		char *dir = split_rel(p, &base);
+		struct diag quiet = DIAG_INIT;
+		int dfd = out_dir(s->r, dir, false, 0, NULL, NULL, &quiet);
+		bool gone = dfd >= 0 && unlinkat(dfd, base, AT_REMOVEDIR) == 0;
+
+		diag_free(&quiet);
+		free(dir);
+		if (!gone)
+			break;
+		while (n > 0 && p[n - 1] != '/')
+			n--;
+		while (n > 0 && p[n - 1] == '/')
+			n--;
+		p[n] = '\0';
+	}
+	free(p);
+}
+
+/* prune_domain removes the directories of domain dom left empty; a
  * directory holding a stranger's file stays. */
 static void
-prune_dirs(struct site *s, const char *domain)
+prune_domain(struct site *s, const char *dom)
 {
 	for (size_t i = 0; i < sizeof(domain_dirs) / sizeof(*domain_dirs);
 	     i++) {
-		char *p = xasprintf("%s/domains/%s/%s", s->o->out, domain,
-		                    domain_dirs[i]);
+		char *rel =
+		    xasprintf("domains/%s%s%s", dom, *domain_dirs[i] ? "/" : "",
+		              domain_dirs[i]);
 
-		if (!linked(s, p))
-			rmdir(p);
-		free(p);
+		prune(s, rel, strlen(rel) - 1);
+		free(rel);
 	}
 }
 
-/* linked says whether a component of path below the tree's root is a
- * symbolic link: one planted in the tree (or named by a planted manifest
- * line) must not lead a removal, or a write, outside it. */
+/* safe_name says whether a manifest's name may be followed at all: no
+ * "..", no absolute path, no empty component. */
 static bool
-linked(const struct site *s, const char *path)
+safe_name(const char *name)
 {
-	size_t root = strlen(s->o->out);
-	char *p = xstrdup(path);
-	bool link = false;
-	struct stat st;
-
-	for (char *c = p + root + 1; !link && *c != '\0'; c++) {
-		if (*c != '/')
-			continue;
-		*c = '\0';
-		link = lstat(p, &st) == 0 && S_ISLNK(st.st_mode);
-		*c = '/';
-	}
-	free(p);
-	return link;
+	if (name[0] == '/' || name[0] == '\0' || strstr(name, "..") != NULL ||
+	    strstr(name, "//") != NULL)
+		return false;
+	return true;
 }
 
-static void
-unlink_ours(struct site *s, const char *path, bool *any)
-{
-	char *tmp;
-
-	if (linked(s, path)) {
-		diag_warn(s->d, NULL,
-		          "site: %s lies behind a symbolic link; not removed",
-		          path);
-		return;
-	}
-	tmp = tmp_name(path);
-
-	if (unlink(path) == 0)
-		*any = true;
-	else if (errno != ENOENT)
-		syserr(s, "remove", path);
-	unlink(tmp);
-	free(tmp);
-}
-
-/* remove_line removes what one line of the last run's manifest names,
+/* remove_entry removes what one entry of the last run's manifest names,
  * when this run did not write it: the files of a domain that left the
  * specs, or a file no longer written (another layout); then their
  * directories, when empty. Nothing else is ever touched. */
 static void
-remove_line(struct site *s, char *line)
+remove_entry(struct site *s, const char *key)
 {
-	char *sp = strchr(line, ' ');
+	size_t n = strlen(key);
 	bool any = false;
 
-	if (strstr(line, "..") != NULL)
+	if (!safe_name(key))
 		return;
-	*sp = '\0';
-	if (strcmp(line, "FILE") == 0) {
-		char *p;
+	if (n > 9 && strncmp(key, "domains/", 8) == 0 && key[n - 1] == '/') {
+		char *dom = xstrndup(key + 8, n - 9);
 
-		if (sp[1] == '/')
-			return;
-		p = xasprintf("%s/%s", s->o->out, sp + 1);
-		unlink_ours(s, p, &any);
-		/* and the directories it leaves empty, up to the root */
-		for (char *slash = strrchr(p, '/');
-		     slash != NULL && slash > p + strlen(s->o->out);
-		     slash = strrchr(p, '/')) {
-			*slash = '\0';
-			if (rmdir(p) != 0)
-				break;
+		if (strchr(dom, '/') == NULL && dom[0] != '.') {
+			for (size_t i = 0; i < NDOMAIN_FILES; i++) {
+				char *rel = xasprintf("domains/%s/%s", dom,
+				                      domain_files[i]);
+
+				any |= remove_file(s, rel);
+				free(rel);
+			}
+			prune_domain(s, dom);
 		}
-		free(p);
+		free(dom);
+		s->st->removed += any;
 		return;
 	}
-	if (strchr(line, '/') != NULL || line[0] == '.')
+	if (key[n - 1] == '/')
 		return;
-	for (size_t i = 0; i < sizeof(domain_files) / sizeof(*domain_files);
-	     i++) {
-		char *p = xasprintf("%s/domains/%s/%s", s->o->out, line,
-		                    domain_files[i]);
+	remove_file(s, key);
+	prune(s, key, 0);
+	/* the file itself is gone: prune its directories */
+	{
+		const char *base;
+		char *dir = split_rel(key, &base);
 
-		unlink_ours(s, p, &any);
-		free(p);
-	}
-	prune_dirs(s, line);
-	s->st->removed += any;
-}
-
-/* remove_gone walks the last run's lines in their order, each name once,
- * and removes what this run left unmarked. */
-static void
-remove_gone(struct site *s)
-{
-	struct old *o = &s->old;
-
-	for (size_t pos = 0; pos < o->text.len;) {
-		char *line = o->text.data + pos;
-		size_t i;
-
-		pos += strlen(line) + 1;
-		if (!listed(line))
-			continue;
-		i = old_find(o, line, key_len(line));
-		if (o->mark[i] != 0)
-			continue;
-		o->mark[i] = 2;
-		line = xstrdup(line);
-		remove_line(s, line);
-		free(line);
+		if (*dir != '\0')
+			prune(s, dir, 0);
+		free(dir);
 	}
 }
 
@@ -1062,55 +1065,81 @@ bool
 site_close(struct site *s)
 {
 	bool ok;
+	struct diag quiet = DIAG_INIT;
 
 	if (s->o->progress && s->st->domains >= 1000)
 		fputc('\n', stderr);
 	if (!s->failed && !s->stopped) {
-		char *dir = xasprintf("%s/domains", s->o->out);
-
-		remove_gone(s);
-		rmdir(dir); /* when the last domain left, or the layout */
-		free(dir);
-	}
-	/* Written last: a run killed before this leaves the old manifest,
-	 * which still lists every domain whose files may exist. */
-	if (!s->failed && !s->stopped) {
-		/* The manifest is bookkeeping, not one of the site's files. */
+		/* The manifest is bookkeeping, not one of the site's files:
+		 * it is renamed last, after the removals, so that a run
+		 * killed before it still finds every domain listed. */
 		long w = s->st->written, u = s->st->unchanged;
+		struct txn *mt = s->mt;
 
-		site_stream_close(s->manifest);
+		stream_end(s->manifest, false);
+		s->manifest = NULL;
 		s->st->written = w;
 		s->st->unchanged = u;
-		/* The manifest now lists all the journal did (this run's,
-		 * and a killed one's). */
-		if (!s->failed) {
-			char *j = xasprintf("%s/%s", s->o->out, JOURNAL);
+		if (!s->failed && txn_commit(s->t, s->d)) {
+			for (size_t pos = 0; pos < s->removals.len;) {
+				const char *rel = s->removals.data + pos;
 
-			unlink(j);
-			free(j);
-		}
+				const char *dom = rel + 8;
+				size_t n = strcspn(dom, "/");
+				char *name = xstrndup(dom, n);
+
+				remove_file(s, rel);
+				prune_domain(s, name);
+				free(name);
+				pos += strlen(rel) + 1;
+			}
+			for (size_t e = 0; e < s->old.n; e++)
+				if (!(s->old.flags[e] & E_MARK)) {
+					s->old.flags[e] |= E_REMOVED;
+					remove_entry(s, s->old.keys.data +
+					                    s->old.off[e]);
+				}
+			prune(s, "domains", 0);
+			if (txn_commit(mt, s->d)) {
+				int dfd = out_dir(s->r, "", false, 0, NULL,
+				                  NULL, &quiet);
+
+				if ((s->journal >= 0 || s->had_journal) &&
+				    dfd >= 0)
+					unlinkat(dfd, JOURNAL, 0);
+			} else
+				syserr(s);
+		} else
+			syserr(s);
 	} else {
-		close(s->manifest->fd);
-		unlink(s->manifest->tmp);
-		differs(s->manifest);
-		buf_free(&s->manifest->pending);
-		buf_free(&s->manifest->was);
-		free(s->manifest->path);
-		free(s->manifest->tmp);
-		free(s->manifest);
+		if (s->manifest != NULL) {
+			s->stopped = true;
+			stream_end(s->manifest, false);
+		}
+		txn_abort(s->t);
+		/* This run's own journal, when it made one, says nothing. */
+		if (s->journal >= 0 && !s->had_journal) {
+			int dfd =
+			    out_dir(s->r, "", false, 0, NULL, NULL, &quiet);
+
+			if (dfd >= 0)
+				unlinkat(dfd, JOURNAL, 0);
+		}
 	}
 	ok = !s->failed;
 	if (s->journal >= 0)
 		close(s->journal);
+	txn_free(s->t);
+	txn_free(s->mt);
 	old_free(&s->old);
 	dupes_free(s->many);
-	buf_free(&s->scratch);
 	buf_free(&s->data);
-	buf_free(&s->path);
-	buf_free(&s->tmp);
+	buf_free(&s->key);
+	buf_free(&s->removals);
 	for (size_t i = 0; i < s->nlast; i++)
 		free(s->last[i].name);
-	close(s->lock);
+	outroot_free(s->r);
+	diag_free(&quiet);
 	free(s);
 	return ok;
 }

@@ -13,6 +13,7 @@
 struct site_opts {
 	const char *out; /* the tree's root */
 	bool verify;     /* compare files even where the manifest vouches */
+	bool force;      /* replace the snippets and zone though edited */
 	bool progress;   /* a counter on standard error */
 };
 

@@ -99,12 +99,12 @@ for i in 1 2 3 4 5 6 7 8 9; do
 	wait $! 2>/dev/null
 done
 partial=0
-for f in $(cd "$tmp/killed" && find . -type f ! -name '.*.mailconf-??????' ! -name .mailconf-manifest); do
+for f in $(cd "$tmp/killed" && find . -type f ! -name '.*.mailconf-*' ! -name .mailconf-manifest); do
 	cmp -s "$tmp/killed/$f" "$tmp/fresh300/$f" || partial=$((partial + 1))
 done
 [ $partial = 0 ] && ok || fail "users: killed runs left $partial files that are not the finished ones"
 "$bin" generate "$spec" --users "$tmp/team300.csv" --out "$tmp/killed" -q 2>"$tmp/err" && ok || { fail "users: run after kills: exit $?"; cat "$tmp/err"; }
-[ "$(find "$tmp/killed" -name '.*.mailconf-??????' | wc -l)" = 0 ] && ok || fail "users: temporary files left after the repairing run"
+[ "$(find "$tmp/killed" -name '.*.mailconf-*' | wc -l)" = 0 ] && ok || fail "users: temporary files left after the repairing run"
 diff -r "$tmp/killed" "$tmp/fresh300" >/dev/null && ok || fail "users: the tree after kills differs from a clean run's"
 # Modes are exact whatever the umask: 0600 rc files, 0644 the rest.
 for m in 077 000; do
@@ -162,9 +162,14 @@ mkdir -p "$h3"
 [ $? = 2 ] && ok || fail "install --target checklist must be a usage error"
 "$bin" install "$spec" --home "$h3" 2>/dev/null
 [ $? = 2 ] && ok || fail "install without --email must be a usage error"
+# A home that is not there is not made (it would be root's).
+"$bin" install "$spec" --email alice@example.com --home "$tmp/nohome/alice" 2>"$tmp/err"
+[ $? = 2 ] && [ ! -e "$tmp/nohome" ] && grep -q "home directory .* is not there" "$tmp/err" && ok ||
+	{ fail "install into a missing home: not refused, or made"; cat "$tmp/err"; }
 
 # Kill safety: SIGKILL at random points while switching between two
 # configurations; every file is always one of the two, whole.
+mkdir -p "$tmp/a" "$tmp/b"
 "$bin" install "$spec" --email alice@example.com --home "$tmp/a" -q --pass-cmd "$pc"
 "$bin" install "$spec" --email alice@example.com --home "$tmp/b" -q --pass-cmd "other %EMAILADDRESS%"
 h4="$tmp/home4"

@@ -5,7 +5,7 @@
                                      byte, and no temporary file
   tree.py mix DIR REF...             every file in DIR is one of the REFs'
                                      files at that path, complete; only
-                                     *.mailconf-tmp files and the journal
+                                     .NAME.mailconf-XXXXXXXXXXXX files and the journal
                                      may be extra
   tree.py snap DIR                   one line per file: path inode size sha1
   tree.py rewritten OLD NEW          compare two snaps: a file was rewritten
@@ -21,6 +21,7 @@ Exit 0 when the check holds, 1 otherwise (reasons on stdout).
 
 import hashlib
 import os
+import re
 import random
 import shlex
 import signal
@@ -30,7 +31,8 @@ import time
 
 sys.dont_write_bytecode = True
 LOCK = ".mailconf-site.lock"
-TMP = ".mailconf-tmp"
+# A temporary file: ".NAME.mailconf-" and twelve letters or digits.
+TMP_RE = re.compile(r"(^|/)\.[^/]*\.mailconf-[A-Za-z0-9]{12}$")
 JOURNAL = ".mailconf-site.journal"  # what a killed run was writing
 
 
@@ -54,7 +56,7 @@ def equal(top, ref):
     a, b = files(top), files(ref)
     bad = []
     for rel in sorted(set(a) | set(b)):
-        if rel.endswith(TMP) or rel == JOURNAL:
+        if TMP_RE.search(rel) or rel == JOURNAL:
             bad.append("temporary file left: %s" % rel)
         elif rel not in b:
             bad.append("extra file: %s" % rel)
@@ -68,7 +70,7 @@ def equal(top, ref):
 def mix(top, refs, cache):
     bad = []
     for rel, p in sorted(files(top).items()):
-        if os.path.basename(rel).endswith(TMP) or rel == JOURNAL:
+        if TMP_RE.search(rel) or rel == JOURNAL:
             continue
         try:
             data = content(p)
