@@ -50,6 +50,8 @@ mhash_add(struct mhash *h, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
+	if (n == 0)
+		return; /* s may be NULL then (an empty buffer) */
 	if (h->plen > 0) {
 		size_t k = 16 - h->plen < n ? 16 - h->plen : n;
 
