@@ -413,6 +413,14 @@ rendered(const struct tmpl *t, const char *what, const struct object *view,
 {
 	if (tmpl_render(t, view, esc, out))
 		return true;
+	if (tmpl_run_spent()) {
+		diag_error(
+		    d, NULL,
+		    "%s: the run has rendered %zu GiB in all, mailconf's "
+		    "bound for one run; split the users file",
+		    what, (size_t)(TMPL_MAX_RUN >> 30));
+		return false;
+	}
 	diag_error(d, NULL,
 	           "%s: the template renders more than %u MiB, or takes too "
 	           "long; are its sections nested over lists too deeply?",

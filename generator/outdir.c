@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,7 +27,7 @@
 #define TEMP_MARK ".mailconf-"
 #define TEMP_RAND 12
 /* The list of staged files spills to disk past this. */
-#define LOG_SPILL (1u << 20)
+#define LOG_SPILL (64u << 10)
 
 struct outroot {
 	char *path;
@@ -43,6 +44,12 @@ struct outroot {
 	struct buf made; /* the directories outroot_create made, in order */
 };
 
+/* A file being staged: its record waits for stage_end. */
+struct staged {
+	struct buf rec;
+	int fd;
+};
+
 struct txn {
 	struct outroot *r;
 	bool durable;
@@ -51,12 +58,7 @@ struct txn {
 	long staged;
 	struct buf log; /* records: see log_add */
 	FILE *spill;
-};
-
-/* A file being staged: its record waits for stage_end. */
-struct staged {
-	struct buf rec;
-	int fd;
+	struct staged one; /* txn_stage's, reused */
 };
 
 /* --- signals ------------------------------------------------------------ */
@@ -386,6 +388,11 @@ out_dir(struct outroot *r, const char *rel, bool create, unsigned mode,
 		*fresh = false;
 	if (r->fd < 0 && (!create || !outroot_create(r, d)))
 		return create ? -2 : -1;
+	/* The directory of the last call again: most are. */
+	if (*rel == '\0' && r->depth == 0)
+		return r->fd;
+	if (r->depth > 0 && strcmp(rel, r->cur.data) == 0)
+		return r->chain[r->depth - 1];
 	for (const char *s = rel; *s != '\0';) {
 		size_t k = strcspn(s, "/");
 
@@ -416,16 +423,26 @@ out_dir(struct outroot *r, const char *rel, bool create, unsigned mode,
 	chain_cut(r, keep);
 	for (size_t i = keep; i < n; i++) {
 		int parent = i > 0 ? r->chain[i - 1] : r->fd, fd;
-		char *name = xstrndup(comp[i], len[i]);
+		char name[NAME_MAX + 1];
 		const char *base = rel;
 		size_t reln = (size_t)(comp[i] - rel);
 
 		while (reln > 0 && base[reln - 1] == '/')
 			reln--;
+		if (len[i] > NAME_MAX) {
+			char *p = shown_path(r, rel, reln, "");
+
+			diag_error(
+			    d, NULL, "cannot open the directory %s/%.*s: %s", p,
+			    (int)len[i], comp[i], strerror(ENAMETOOLONG));
+			free(p);
+			return -2;
+		}
+		memcpy(name, comp[i], len[i]);
+		name[len[i]] = '\0';
 		fd = openat(parent, name,
 		            O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0 && errno == ENOENT && !create) {
-			free(name);
 			return -1;
 		}
 		if (fd < 0 && errno == ENOENT) {
@@ -441,7 +458,6 @@ out_dir(struct outroot *r, const char *rel, bool create, unsigned mode,
 				           "cannot create the directory %s: %s",
 				           p, strerror(errno));
 				free(p);
-				free(name);
 				return -2;
 			}
 			fd = openat(parent, name,
@@ -457,16 +473,13 @@ out_dir(struct outroot *r, const char *rel, bool create, unsigned mode,
 				           strerror(errno));
 				free(p);
 				close(fd);
-				free(name);
 				return -2;
 			}
 		}
 		if (fd < 0) {
 			not_dir(r, parent, rel, reln, name, errno, d);
-			free(name);
 			return -2;
 		}
-		free(name);
 		if (r->depth > 0 || i > 0)
 			buf_putc(&r->cur, '/');
 		buf_add(&r->cur, comp[i], len[i]);
@@ -640,6 +653,8 @@ txn_new(struct outroot *r, bool durable)
 
 	t->r = r;
 	t->durable = durable;
+	/* Room up to the spill, so that the list never doubles past it. */
+	buf_reserve(&t->log, LOG_SPILL + 2 * (NAME_MAX + 8) + 4096);
 	if (getrandom(&t->seed, sizeof(t->seed), 0) != sizeof(t->seed))
 		t->seed = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL) ^
 		          (uint64_t)(uintptr_t)t;
@@ -654,18 +669,15 @@ next_rand(struct txn *t, char out[TEMP_RAND + 1])
 {
 	static const char digits[] = "abcdefghijklmnopqrstuvwxyz"
 	                             "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-	uint64_t z = t->seed + 0x9e3779b97f4a7c15u * ++t->count, w;
+	uint64_t z = t->seed + 0x9e3779b97f4a7c15u * ++t->count;
 
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
 	z ^= z >> 31;
-	w = z * 0xd6e8feb86659fd93u ^ t->seed;
-	for (int i = 0; i < TEMP_RAND; i++) {
-		uint64_t *v = i < 10 ? &z : &w;
-
-		out[i] = digits[*v % 62];
-		*v /= 62;
-	}
+	/* Overlapping six-bit windows, five bits apart: the twelve letters
+	 * carry all 64 bits of a value no one can guess without the seed. */
+	for (int i = 0; i < TEMP_RAND; i++, z >>= 5)
+		out[i] = digits[(z & 63) % 62];
 	out[TEMP_RAND] = '\0';
 }
 
@@ -765,10 +777,20 @@ each_rec(struct txn *t, rec_fn *fn, void *ctx)
 	return ok;
 }
 
-static char *
-temp_name(const char *name, const char *rand)
+/* temp_name writes the temporary name of name into tmp (NAME_MAX + 1
+ * bytes); false when it would be too long. */
+static bool
+temp_name(char *tmp, const char *name, const char *rand)
 {
-	return xasprintf(".%s" TEMP_MARK "%s", name, rand);
+	size_t n = strlen(name), m = strlen(TEMP_MARK), r = strlen(rand);
+
+	if (1 + n + m + r > NAME_MAX)
+		return false;
+	tmp[0] = '.';
+	memcpy(tmp + 1, name, n);
+	memcpy(tmp + 1 + n, TEMP_MARK, m);
+	memcpy(tmp + 1 + n + m, rand, r + 1);
+	return true;
 }
 
 static bool
@@ -801,29 +823,31 @@ umask_now(void)
 	return (unsigned)mask;
 }
 
-/* stage_create makes the temporary file for name in dfd: NULL on an
- * error, reported. */
-static struct staged *
-stage_create(struct txn *t, int dfd, const char *rel, const char *name,
-             unsigned mode, bool backup, struct diag *d)
+/* stage_create makes the temporary file for name in dfd, described in g:
+ * false on an error, reported. */
+static bool
+stage_create(struct txn *t, struct staged *g, int dfd, const char *rel,
+             const char *name, unsigned mode, bool backup, struct diag *d)
 {
-	char rand[TEMP_RAND + 1], *tmp, *shown;
-	struct staged *g = NULL;
-	int fd;
+	char rand[TEMP_RAND + 1], tmp[NAME_MAX + 1], *shown;
+	size_t reln = strlen(rel), namen = strlen(name);
+	int fd = -1;
 
 	if (caught != 0) {
 		diag_error(d, NULL,
 		           "interrupted by signal %d; nothing was "
 		           "changed",
 		           (int)caught);
-		return NULL;
+		return false;
 	}
 	next_rand(t, rand);
-	tmp = temp_name(name, rand);
 	/* Read and write: a streamed file is hashed back once written. */
-	fd =
-	    openat(dfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	           (mode_t)(mode & 07777));
+	if (!temp_name(tmp, name, rand))
+		errno = ENAMETOOLONG;
+	else
+		fd = openat(dfd, tmp,
+		            O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		            (mode_t)(mode & 07777));
 	if (fd >= 0 &&
 	    (((mode & umask_now()) != 0 &&
 	      fchmod(fd, (mode_t)(mode & 07777)) != 0) ||
@@ -841,20 +865,20 @@ stage_create(struct txn *t, int dfd, const char *rel, const char *name,
 		           shown, strerror(errno));
 		free(shown);
 	} else {
-		g = xcalloc(1, sizeof(*g));
+		buf_reset(&g->rec);
+		buf_reserve(&g->rec, reln + namen + sizeof(rand) + 5);
 		buf_putc(&g->rec, 'F');
 		buf_putc(&g->rec, backup ? 'b' : '-');
-		buf_add(&g->rec, rel, strlen(rel) + 1);
-		buf_add(&g->rec, name, strlen(name) + 1);
+		buf_add(&g->rec, rel, reln + 1);
+		buf_add(&g->rec, name, namen + 1);
 		buf_add(&g->rec, rand, sizeof(rand));
 		g->fd = fd;
 	}
-	free(tmp);
-	return g;
+	return fd >= 0;
 }
 
-/* stage_end closes and frees g; keep: record it for the commit, else
- * remove it. False, reported, when it could not be written. */
+/* stage_end closes g; keep: record it for the commit, else remove it.
+ * False, reported, when it could not be written. */
 static bool
 stage_end(struct txn *t, struct staged *g, bool keep, bool failed,
           struct diag *d)
@@ -873,14 +897,13 @@ stage_end(struct txn *t, struct staged *g, bool keep, bool failed,
 		e = errno;
 	}
 	if (!ok || !keep) {
-		char *tmp = temp_name(r.name, r.rand);
+		char tmp[NAME_MAX + 1];
 		struct diag quiet = DIAG_INIT;
 		int at = out_dir(t->r, r.rel, false, 0, NULL, NULL, &quiet);
 
-		if (at >= 0)
+		if (at >= 0 && temp_name(tmp, r.name, r.rand))
 			unlinkat(at, tmp, 0);
 		diag_free(&quiet);
-		free(tmp);
 		if (!ok) {
 			char *shown =
 			    shown_path(t->r, r.rel, strlen(r.rel), r.name);
@@ -894,8 +917,6 @@ stage_end(struct txn *t, struct staged *g, bool keep, bool failed,
 		log_add(t, 'F', r.flag, r.rel, strlen(r.rel), r.name, r.rand);
 		t->staged++;
 	}
-	buf_free(&g->rec);
-	free(g);
 	return ok;
 }
 
@@ -904,20 +925,25 @@ txn_stage(struct txn *t, int dfd, const char *rel, const char *name,
           const char *data, size_t len, unsigned mode, bool backup,
           struct diag *d)
 {
-	struct staged *g = stage_create(t, dfd, rel, name, mode, backup, d);
 	bool failed;
 
-	if (g == NULL)
+	if (!stage_create(t, &t->one, dfd, rel, name, mode, backup, d))
 		return false;
-	failed = !write_all(g->fd, data, len);
-	return stage_end(t, g, true, failed, d);
+	failed = !write_all(t->one.fd, data, len);
+	return stage_end(t, &t->one, true, failed, d);
 }
 
 struct staged *
 txn_stage_open(struct txn *t, int dfd, const char *rel, const char *name,
                unsigned mode, bool backup, struct diag *d)
 {
-	return stage_create(t, dfd, rel, name, mode, backup, d);
+	struct staged *g = xcalloc(1, sizeof(*g));
+
+	if (stage_create(t, g, dfd, rel, name, mode, backup, d))
+		return g;
+	buf_free(&g->rec);
+	free(g);
+	return NULL;
 }
 
 int
@@ -946,7 +972,11 @@ txn_stage_write(struct txn *t, struct staged *g, const char *data, size_t len,
 bool
 txn_stage_close(struct txn *t, struct staged *g, bool keep, struct diag *d)
 {
-	return stage_end(t, g, keep, false, d);
+	bool ok = stage_end(t, g, keep, false, d);
+
+	buf_free(&g->rec);
+	free(g);
+	return ok;
 }
 
 long
@@ -1011,7 +1041,7 @@ commit_rec(struct txn *t, const struct rec *r, void *ctx)
 {
 	struct commit_ctx *c = ctx;
 	int dfd;
-	char *tmp;
+	char tmp[NAME_MAX + 1];
 	bool ok;
 
 	if (r->type != 'F')
@@ -1021,8 +1051,8 @@ commit_rec(struct txn *t, const struct rec *r, void *ctx)
 		return false;
 	if (r->flag == 'b' && !backup(t, dfd, r, c->d))
 		return false;
-	tmp = temp_name(r->name, r->rand);
-	ok = renameat(dfd, tmp, dfd, r->name) == 0;
+	ok = temp_name(tmp, r->name, r->rand) &&
+	     renameat(dfd, tmp, dfd, r->name) == 0;
 	if (!ok) {
 		char *shown = shown_path(t->r, r->rel, strlen(r->rel), r->name);
 
@@ -1036,7 +1066,6 @@ commit_rec(struct txn *t, const struct rec *r, void *ctx)
 		if (t->durable)
 			fsync(dfd);
 	}
-	free(tmp);
 	return ok;
 }
 
@@ -1075,10 +1104,10 @@ abort_rec(struct txn *t, const struct rec *r, void *ctx)
 	}
 	dfd = out_dir(t->r, r->rel, false, 0, NULL, NULL, &quiet);
 	if (dfd >= 0) {
-		char *tmp = temp_name(r->name, r->rand);
+		char tmp[NAME_MAX + 1];
 
-		unlinkat(dfd, tmp, 0);
-		free(tmp);
+		if (temp_name(tmp, r->name, r->rand))
+			unlinkat(dfd, tmp, 0);
 	}
 	diag_free(&quiet);
 	return true;
@@ -1136,6 +1165,7 @@ txn_free(struct txn *t)
 	if (t->spill != NULL)
 		fclose(t->spill);
 	buf_free(&t->log);
+	buf_free(&t->one.rec);
 	open_txns--;
 	free(t);
 }

@@ -323,6 +323,7 @@ struct site {
 	struct buf data;     /* a domain's file, filled in */
 	struct buf key;      /* "domains/DOMAIN/" */
 	struct buf removals; /* files to remove once the run is committed */
+	struct buf dir, shown, rel, line; /* scratch, reused */
 	/* The hash of the files of the last domain (their names and
 	 * patterns), the same for every domain of a spec. */
 	struct {
@@ -435,21 +436,32 @@ static void
 put(struct site *s, const char *rel, const char *data, size_t len, bool protect,
     long e, bool dirty)
 {
-	const char *base;
-	char *dir = split_rel(rel, &base), *shown;
+	const char *base = strrchr(rel, '/'), *shown;
+	char *dir;
 	bool fresh = false, backup = false;
-	int dfd = out_dir(s->r, dir, false, 0, NULL, NULL, s->d);
+	int dfd;
 	struct stat st;
 	enum out_kind k = OUT_ABSENT;
 
-	if (dfd == -1)
-		dfd = out_dir(s->r, dir, true, 0755, s->t, &fresh, s->d);
+	/* No allocation per file: a site writes 400,000 of them. */
+	buf_reset(&s->dir);
+	buf_reserve(&s->dir, strlen(rel) + 1);
+	buf_add(&s->dir, rel, base != NULL ? (size_t)(base - rel) : 0);
+	s->dir.data[s->dir.len] = '\0';
+	base = base != NULL ? base + 1 : rel;
+	dir = s->dir.data;
+	dfd = out_dir(s->r, dir, true, 0755, s->t, &fresh, s->d);
 	if (dfd < 0) {
 		s->stopped = true;
-		free(dir);
 		return;
 	}
-	shown = xasprintf("%s/%s", outroot_path(s->r), rel);
+	buf_reset(&s->shown);
+	if (!fresh) {
+		buf_puts(&s->shown, outroot_path(s->r));
+		buf_putc(&s->shown, '/');
+		buf_puts(&s->shown, rel);
+	}
+	shown = buf_cstr(&s->shown);
 	if (dirty && !fresh)
 		out_sweep(dfd, &base, 1);
 	if (!fresh)
@@ -488,9 +500,7 @@ put(struct site *s, const char *rel, const char *data, size_t len, bool protect,
 		syserr(s);
 	else
 		s->st->written++;
-out:
-	free(shown);
-	free(dir);
+out:;
 }
 
 static bool
@@ -800,12 +810,15 @@ write_domain(struct site *s, const char *domain, const struct site_file *files,
 	if (!dirty && !journal(s, buf_cstr(&s->key), 0))
 		return;
 	for (size_t i = 0; i < nfiles && !s->failed && !s->stopped; i++) {
-		char *rel = xasprintf("domains/%s/%s", domain, files[i].name);
-
+		buf_reset(&s->rel);
+		buf_puts(&s->rel, "domains/");
+		buf_puts(&s->rel, domain);
+		buf_putc(&s->rel, '/');
+		buf_puts(&s->rel, files[i].name);
 		buf_reset(&s->data);
 		site_pattern_fill(files[i].pattern, domain, &s->data);
-		put(s, rel, s->data.data, s->data.len, false, -1, dirty);
-		free(rel);
+		put(s, s->rel.data, s->data.data, s->data.len, false, -1,
+		    dirty);
 	}
 	/* A domain the last run did not write has nothing to drop. */
 	for (size_t k = 0; e >= 0 && k < NDOMAIN_FILES; k++) {
@@ -862,7 +875,6 @@ site_domain(struct site *s, const char *domain, const struct site_file *files,
             size_t nfiles)
 {
 	unsigned long long h;
-	struct buf line = BUF_INIT;
 	long e;
 	bool dirty;
 
@@ -896,9 +908,9 @@ site_domain(struct site *s, const char *domain, const struct site_file *files,
 		s->st->unchanged += (long)nfiles;
 	else
 		write_domain(s, domain, files, nfiles, e, dirty);
-	manifest_line(&line, h, s->key.data);
-	site_stream_write(s->manifest, line.data, line.len);
-	buf_free(&line);
+	buf_reset(&s->line);
+	manifest_line(&s->line, h, s->key.data);
+	site_stream_write(s->manifest, s->line.data, s->line.len);
 	s->st->domains++;
 	if (s->o->progress && s->st->domains % 1000 == 0)
 		fprintf(stderr, "\rmailconf: site: %ld domains",
@@ -1136,6 +1148,10 @@ site_close(struct site *s)
 	buf_free(&s->data);
 	buf_free(&s->key);
 	buf_free(&s->removals);
+	buf_free(&s->dir);
+	buf_free(&s->shown);
+	buf_free(&s->rel);
+	buf_free(&s->line);
 	for (size_t i = 0; i < s->nlast; i++)
 		free(s->last[i].name);
 	outroot_free(s->r);

@@ -512,15 +512,34 @@ render_nodes(struct render *r, const struct node *kids, size_t n,
 	}
 }
 
+/* What this run has rendered, and may. */
+static size_t run_total, run_max = TMPL_MAX_RUN;
+static bool run_spent;
+
+void
+tmpl_run_limit(size_t max)
+{
+	run_max = max != 0 ? max : TMPL_MAX_RUN;
+	run_total = 0;
+	run_spent = false;
+}
+
+bool
+tmpl_run_spent(void)
+{
+	return run_spent;
+}
+
 bool
 tmpl_render(const struct tmpl *t, const struct object *root, escape_fn *esc,
             struct buf *out)
 {
-	size_t start = out->len;
-	struct render r = {.nscopes = 1,
-	                   .esc = esc,
-	                   .out = out,
-	                   .limit = start + TMPL_MAX_OUTPUT};
+	size_t start = out->len, left = run_max - run_total;
+	struct render r = {
+	    .nscopes = 1,
+	    .esc = esc,
+	    .out = out,
+	    .limit = start + (left < TMPL_MAX_OUTPUT ? left : TMPL_MAX_OUTPUT)};
 
 	r.scopes[0] = root;
 	/* Room for the whole output at once, rather than doubling up to
@@ -528,8 +547,14 @@ tmpl_render(const struct tmpl *t, const struct object *root, escape_fn *esc,
 	buf_reserve(out, out->len + t->size + t->size / 4);
 	render_nodes(&r, t->root.kids, t->root.nkids,
 	             (struct dot){NULL, VALUE_TEXT});
-	if (!r.stop && out->len <= r.limit)
+	if (!r.stop && out->len <= r.limit) {
+		run_total += out->len - start;
 		return true;
+	}
+	/* Past its own bound the rendering is the template's fault; past
+	 * what the run had left, the run's. */
+	run_spent = left < TMPL_MAX_OUTPUT && r.steps <= TMPL_MAX_STEPS &&
+	            out->len - start <= TMPL_MAX_OUTPUT;
 	out->len = start;
 	out->data[start] = '\0';
 	return false;

@@ -28,8 +28,16 @@ struct tmpl *tmpl_parse(const char *text, size_t len, const char *file,
  * it was, when the output would pass TMPL_MAX_OUTPUT: sections over lists,
  * nested, multiply (a hostile --templates). */
 #define TMPL_MAX_OUTPUT (64u << 20)
+/* A run renders at most this much in all: a hostile template's 64 MiB for
+ * each of a team's 10,000 people would be 640 GB. tmpl_run_limit sets
+ * another bound (0: the default) and starts the count again. */
+#define TMPL_MAX_RUN ((size_t)16 << 30)
+void tmpl_run_limit(size_t max);
 bool tmpl_render(const struct tmpl *t, const struct object *root,
                  escape_fn *esc, struct buf *out);
+/* tmpl_run_spent says whether a refused rendering was refused because
+ * the run's bound was reached, not because of its own size. */
+bool tmpl_run_spent(void);
 void tmpl_free(struct tmpl *t);
 
 #endif

@@ -649,6 +649,35 @@ test_object_shared_item_and_borrowed_text(void **state)
 	object_free(o);
 }
 
+/* A run's renderings are bounded together, not only each one. */
+static void
+test_tmpl_render_run_bound(void **state)
+{
+	struct diag d = DIAG_INIT;
+	const char *text = "{{name}} and some more text\n";
+	struct tmpl *t =
+	    tmpl_parse(text, strlen(text), "t.mustache", root_fields, &d);
+	struct object *root = make_root();
+	struct buf out = BUF_INIT;
+	int n = 0;
+
+	(void)state;
+	assert_non_null(t);
+	tmpl_render(t, root, esc_plain, &out);
+	tmpl_run_limit(out.len * 3 + 1);
+	for (n = 0; n < 10 && tmpl_render(t, root, esc_plain, &out); n++)
+		;
+	assert_int_equal(n, 3);
+	assert_true(tmpl_run_spent());
+	tmpl_run_limit(0);
+	assert_false(tmpl_run_spent());
+	assert_true(tmpl_render(t, root, esc_plain, &out));
+	buf_free(&out);
+	object_free(root);
+	tmpl_free(t);
+	diag_free(&d);
+}
+
 int
 main(void)
 {
@@ -664,6 +693,7 @@ main(void)
 	    cmocka_unit_test(test_tmpl_parse_inverted_object_list_keeps_scope),
 	    cmocka_unit_test(test_tmpl_render_dot_keeps_number_kind),
 	    cmocka_unit_test(test_tmpl_parse_limits_nesting),
+	    cmocka_unit_test(test_tmpl_render_run_bound),
 	    cmocka_unit_test(test_object_new_starts_empty),
 	    cmocka_unit_test(test_object_setters_store_values),
 	    cmocka_unit_test(test_object_shared_item_and_borrowed_text),
