@@ -71,7 +71,7 @@ field(struct csv_private *r, bool *more)
 
 		for (advance(r);; advance(r)) {
 			if (r->c == EOF) {
-				struct loc at = {r->path, start, NULL, NULL};
+				struct loc at = {r->path, start, NULL, NULL, 0};
 
 				diag_error(r->d, &at,
 				           "a quoted field is never closed");
@@ -88,7 +88,7 @@ field(struct csv_private *r, bool *more)
 		advance(r);
 		if (r->c != EOF && r->c != ',' && r->c != '\n' &&
 		    r->c != '\r') {
-			struct loc at = {r->path, r->line, NULL, NULL};
+			struct loc at = {r->path, r->line, NULL, NULL, 0};
 
 			diag_error(r->d, &at,
 			           "text after a closing quote; double a quote "
@@ -100,7 +100,8 @@ field(struct csv_private *r, bool *more)
 		while (r->c != EOF && r->c != ',' && r->c != '\n' &&
 		       !(r->c == '\r' && next_is(r, '\n'))) {
 			if (r->c == '"') {
-				struct loc at = {r->path, r->line, NULL, NULL};
+				struct loc at = {r->path, r->line, NULL, NULL,
+				                 0};
 
 				diag_error(r->d, &at,
 				           "a quote inside an unquoted field; "
@@ -193,7 +194,7 @@ values_ok(struct csv_private *r, const struct csv *c, int line)
 	for (size_t i = 0; i < r->nfields; i++) {
 		const char *v = r->fields[i];
 		const char *ctl = first_control(v);
-		struct loc at = {r->path, line, NULL, NULL};
+		struct loc at = {r->path, line, NULL, NULL, 0};
 
 		if (utf8_check(v, strlen(v)) != (size_t)-1) {
 			diag_error(r->d, &at, "column %zu (%s): invalid UTF-8",
@@ -229,14 +230,14 @@ prescan(FILE *f, const char *path, struct diag *d)
 		     q++)
 			line += *q == '\n';
 		if (z != NULL) {
-			struct loc at = {path, line, NULL, NULL};
+			struct loc at = {path, line, NULL, NULL, 0};
 
 			diag_error(d, &at, "NUL byte (U+0000) not allowed");
 			return false;
 		}
 		total += (long)n;
 		if (total > MAX_CSV) {
-			struct loc at = {path, 0, NULL, NULL};
+			struct loc at = {path, 0, NULL, NULL, 0};
 
 			diag_error(d, &at, "larger than %d MiB", MAX_CSV >> 20);
 			return false;
@@ -299,7 +300,7 @@ csv_open(const char *path, struct diag *d)
 	}
 	if (!record(r, &bad) || bad || r->nfields == 0 ||
 	    (r->nfields == 1 && r->fields[0][0] == '\0')) {
-		struct loc at = {path, 1, NULL, NULL};
+		struct loc at = {path, 1, NULL, NULL, 0};
 
 		if (!bad)
 			diag_error(d, &at,
@@ -318,7 +319,7 @@ csv_open(const char *path, struct diag *d)
 	for (size_t i = 0; i < c->ncols; i++)
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(c->header[i], c->header[k]) == 0) {
-				struct loc at = {path, 1, NULL, NULL};
+				struct loc at = {path, 1, NULL, NULL, 0};
 
 				diag_error(
 				    d, &at,
@@ -346,7 +347,7 @@ csv_next(struct csv *c, struct csv_row *row)
 		if (bad || (r->nfields == 1 && r->fields[0][0] == '\0'))
 			continue; /* a syntax error (reported), or blank */
 		if (r->nfields != c->ncols) {
-			struct loc at = {r->path, line, NULL, NULL};
+			struct loc at = {r->path, line, NULL, NULL, 0};
 
 			diag_error(r->d, &at,
 			           "%zu fields, but the header names %zu "
@@ -375,7 +376,7 @@ csv_rewind(struct csv *c, struct diag *d, struct diag *report)
 	    now.st_size != r->at_open.st_size ||
 	    now.st_mtim.tv_sec != r->at_open.st_mtim.tv_sec ||
 	    now.st_mtim.tv_nsec != r->at_open.st_mtim.tv_nsec) {
-		struct loc at = {r->path, 0, NULL, NULL};
+		struct loc at = {r->path, 0, NULL, NULL, 0};
 
 		diag_error(report, &at,
 		           "changed while mailconf was reading it; nothing "

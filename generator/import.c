@@ -57,7 +57,7 @@ static void
 iwarn(struct imp *im, const xmlNode *n, const char *fmt, ...)
 {
 	struct loc at = {im->path, n != NULL ? (int)xmlGetLineNo(n) : 0, NULL,
-	                 NULL};
+	                 NULL, 0};
 	struct buf msg = BUF_INIT;
 	va_list ap;
 	int len;
@@ -76,7 +76,7 @@ iwarn(struct imp *im, const xmlNode *n, const char *fmt, ...)
 		buf_puts(&msg, s);
 		free(s);
 	}
-	diag_warn(im->d, &at, "%s", buf_cstr(&msg));
+	diag_warn(im->d, "import", &at, "%s", buf_cstr(&msg));
 	buf_printf(&im->ini, "; line %d: ", at.line);
 	comment(&im->ini, buf_cstr(&msg));
 	im->warnings++;
@@ -756,7 +756,7 @@ slurp(const char *path, size_t *len, struct diag *d)
 		diag_error(d, NULL, "cannot open %s: %s", path,
 		           strerror(errno));
 	else if (rc > 0) {
-		struct loc at = {path, 0, NULL, NULL};
+		struct loc at = {path, 0, NULL, NULL, 0};
 
 		diag_error(d, &at, "larger than %d KiB; not a provider file",
 		           MAX_XML / 1024);
@@ -774,7 +774,7 @@ import_file(const char *path, struct buf *ini, struct diag *d)
 {
 	struct imp im = {.path = path, .d = d};
 	struct buf err = BUF_INIT;
-	struct loc at = {path, 0, NULL, NULL};
+	struct loc at = {path, 0, NULL, NULL, 0};
 	size_t len = 0;
 	char *xml = slurp(path, &len, d);
 	xmlDocPtr doc;

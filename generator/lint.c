@@ -12,19 +12,21 @@
 #include "xalloc.h"
 
 static void lwarn(const struct model *m, struct diag *d, enum diag_level lvl,
-                  const char *section, const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
+                  const char *name, const char *section, const char *key,
+                  const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 
+/* lwarn reports a warning (or note) named name at [section] key. */
 static void
 lwarn(const struct model *m, struct diag *d, enum diag_level lvl,
-      const char *section, const char *key, const char *fmt, ...)
+      const char *name, const char *section, const char *key, const char *fmt,
+      ...)
 {
 	struct loc at;
 	va_list ap;
 
 	model_loc(m, section, key, &at);
 	va_start(ap, fmt);
-	diag_vmsg(d, lvl, &at, fmt, ap);
+	diag_vmsg(d, lvl, name, &at, fmt, ap);
 	va_end(ap);
 }
 
@@ -57,7 +59,7 @@ lint_port(const struct model *m, const struct server *s, struct diag *d)
 	if (u == NULL)
 		return;
 	if (u->proto != s->proto) {
-		lwarn(m, d, DIAG_WARNING, s->section, "port",
+		lwarn(m, d, DIAG_WARNING, "port", s->section, "port",
 		      "port %d is the %s port, not %s's", s->port,
 		      u->proto == PROTO_IMAP   ? "IMAP"
 		      : u->proto == PROTO_POP3 ? "POP3"
@@ -68,13 +70,13 @@ lint_port(const struct model *m, const struct server *s, struct diag *d)
 		return;
 	}
 	if (u->security == SECURITY_SSL && s->security != SECURITY_SSL)
-		lwarn(m, d, DIAG_WARNING, s->section, "security",
+		lwarn(m, d, DIAG_WARNING, "tls-port", s->section, "security",
 		      "port %d is for implicit TLS, but security is %s; did "
 		      "you mean security = ssl?",
 		      s->port, security_names[s->security]);
 	else if (u->security == SECURITY_STARTTLS &&
 	         s->security == SECURITY_SSL)
-		lwarn(m, d, DIAG_WARNING, s->section, "security",
+		lwarn(m, d, DIAG_WARNING, "tls-port", s->section, "security",
 		      "port %d starts in plain text (STARTTLS), but security "
 		      "is ssl; did you mean security = starttls, or port %d?",
 		      s->port, u->tls_port);
@@ -170,7 +172,7 @@ lint_host(const struct model *m, const struct server *s,
 	if (own_domain(m, s->host, d) && typo_of == NULL)
 		return;
 	if (typo_of != NULL && !own_domain(m, s->host, d)) {
-		lwarn(m, d, DIAG_WARNING, s->section, "host",
+		lwarn(m, d, DIAG_WARNING, "host-typo", s->section, "host",
 		      "\"%s\" looks like a typo of \"%s\" (preset %s)", s->host,
 		      typo_of, preset);
 		return;
@@ -179,12 +181,12 @@ lint_host(const struct model *m, const struct server *s,
 		return;
 	guess = near_own(m, s->host, d);
 	if (guess != NULL)
-		lwarn(m, d, DIAG_WARNING, s->section, "host",
+		lwarn(m, d, DIAG_WARNING, "host-domain", s->section, "host",
 		      "\"%s\" lies outside the provider's domains; did you "
 		      "mean \"%s\"?",
 		      s->host, guess);
 	else
-		lwarn(m, d, DIAG_WARNING, s->section, "host",
+		lwarn(m, d, DIAG_WARNING, "host-domain", s->section, "host",
 		      "\"%s\" lies outside the provider's domains; if that is "
 		      "right, add its domain to [provider] host_domains",
 		      s->host);
@@ -201,23 +203,24 @@ lint_server(const struct model *m, const struct server *s,
 		password |= s->auth[i] == AUTH_PASSWORD_CLEARTEXT ||
 		            s->auth[i] == AUTH_PASSWORD_ENCRYPTED;
 	if (password && s->security == SECURITY_NONE)
-		lwarn(m, d, DIAG_WARNING, s->section, "security",
+		lwarn(m, d, DIAG_WARNING, "plaintext", s->section, "security",
 		      "password authentication over an unencrypted "
 		      "connection; use ssl or starttls if the server offers "
 		      "it");
 	if (s->proto == PROTO_SMTP && s->nauth == 1 && s->auth[0] == AUTH_NONE)
-		lwarn(m, d, DIAG_WARNING, s->section, "auth",
+		lwarn(m, d, DIAG_WARNING, "smtp-no-auth", s->section, "auth",
 		      "SMTP without authentication works only from inside the "
 		      "provider's network; most clients need a login");
 	if (s->nauth == 1 && s->auth[0] == AUTH_CLIENT_CERT)
-		lwarn(m, d, DIAG_WARNING, s->section, "auth",
+		lwarn(m, d, DIAG_WARNING, "client-cert", s->section, "auth",
 		      "Thunderbird (153) does not accept client-cert and "
 		      "skips this server; add a password or oauth2 method "
 		      "after it");
 	lint_port(m, s, d);
 	lint_host(m, s, known, d);
 	if (strspn(s->username, "0123456789") == strlen(s->username))
-		lwarn(m, d, DIAG_WARNING, s->section, "username",
+		lwarn(m, d, DIAG_WARNING, "numeric-username", s->section,
+		      "username",
 		      "Thunderbird reads the all-digit username \"%s\" as a "
 		      "number (leading zeros are lost)",
 		      s->username);
@@ -242,7 +245,8 @@ lint_order(const struct model *m, bool incoming, struct diag *d)
 		else if (!noted && s->security == SECURITY_SSL &&
 		         first->security != SECURITY_SSL &&
 		         s->proto == first->proto) {
-			lwarn(m, d, DIAG_NOTE, s->section, NULL,
+			lwarn(m, d, DIAG_NOTE, "implicit-tls-first", s->section,
+			      NULL,
 			      "RFC 8314 prefers implicit TLS: consider listing "
 			      "[%s] before [%s]",
 			      s->section, first->section);
@@ -250,7 +254,7 @@ lint_order(const struct model *m, bool incoming, struct diag *d)
 		}
 	}
 	if (first != NULL && !tls)
-		lwarn(m, d, DIAG_WARNING, first->section, "security",
+		lwarn(m, d, DIAG_WARNING, "no-tls", first->section, "security",
 		      "no %s server offers TLS: passwords and mail travel in "
 		      "plain text",
 		      incoming ? "incoming" : "outgoing");
@@ -261,10 +265,10 @@ model_lint(const struct model *m, const char *const *known_hosts,
            struct diag *d)
 {
 	if (utf8_length(m->name) > 30)
-		lwarn(m, d, DIAG_WARNING, "provider", "name",
+		lwarn(m, d, DIAG_WARNING, "long-name", "provider", "name",
 		      "longer than 30 characters; clients may cut it");
 	if (utf8_length(m->short_name) > 12)
-		lwarn(m, d, DIAG_WARNING, "provider", "short_name",
+		lwarn(m, d, DIAG_WARNING, "long-name", "provider", "short_name",
 		      "longer than 12 characters; clients may cut it");
 	for (size_t i = 0; i < m->nservers; i++)
 		lint_server(m, &m->servers[i], known_hosts, d);

@@ -483,8 +483,9 @@ render(const struct opts *o, const struct model *m, const struct tset *tmpls,
 				diag_error(d, NULL, "%s: %s", t->name,
 				           t->needs_why);
 			else
-				diag_warn(d, NULL, "%s: not written: %s",
-				          t->name, t->needs_why);
+				diag_warn(d, "not-written", NULL,
+				          "%s: not written: %s", t->name,
+				          t->needs_why);
 			continue;
 		}
 		buf_reset(&path);

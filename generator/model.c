@@ -168,26 +168,27 @@ static void berr(struct builder *b, const struct entry *e, const char *fmt, ...)
 static void
 berr(struct builder *b, const struct entry *e, const char *fmt, ...)
 {
-	struct loc at = {e->file, e->line, e->section, e->key};
+	struct loc at = {e->file, e->line, e->section, e->key, 0};
 	va_list ap;
 
 	va_start(ap, fmt);
-	diag_vmsg(b->d, DIAG_ERROR, &at, fmt, ap);
+	diag_vmsg(b->d, DIAG_ERROR, NULL, &at, fmt, ap);
 	va_end(ap);
 	b->errors++;
 }
 
-static void bwarn(struct builder *b, const struct entry *e, const char *fmt,
-                  ...) __attribute__((format(printf, 3, 4)));
+static void bwarn(struct builder *b, const char *name, const struct entry *e,
+                  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static void
-bwarn(struct builder *b, const struct entry *e, const char *fmt, ...)
+bwarn(struct builder *b, const char *name, const struct entry *e,
+      const char *fmt, ...)
 {
-	struct loc at = {e->file, e->line, e->section, e->key};
+	struct loc at = {e->file, e->line, e->section, e->key, 0};
 	va_list ap;
 
 	va_start(ap, fmt);
-	diag_vmsg(b->d, DIAG_WARNING, &at, fmt, ap);
+	diag_vmsg(b->d, DIAG_WARNING, name, &at, fmt, ap);
 	va_end(ap);
 }
 
@@ -366,7 +367,7 @@ check_url(struct builder *b, const struct entry *e)
 		return false;
 	}
 	if (strncmp(e->value, "http://", 7) == 0)
-		bwarn(b, e,
+		bwarn(b, "http-url", e,
 		      "\"%s\" is plain http; clients and users should be sent "
 		      "to https",
 		      e->value);
@@ -481,6 +482,7 @@ model_loc(const struct model *m, const char *section, const char *key,
 
 	at->section = section;
 	at->key = key;
+	at->col = 0;
 	at->file =
 	    m->src->nfiles > 0 ? m->src->files[m->src->nfiles - 1] : NULL;
 	at->line = 0;
@@ -504,7 +506,7 @@ report_unknown_section(struct builder *b, const struct section *s)
 	static const char *const names[] = {
 	    "provider", "imap",    "pop3",   "smtp", "documentation",
 	    "before",   "caveats", "oauth2", NULL};
-	struct loc at = {s->file, s->line, NULL, NULL};
+	struct loc at = {s->file, s->line, NULL, NULL, 0};
 	char *base = xstrdup(s->name);
 	char *dot = strchr(base, '.');
 	const char *label, *near;
@@ -709,7 +711,8 @@ domain_list(struct builder *b, const struct entry *e, char ***list, size_t *n)
 			for (size_t j = 0; j < *n && !dup; j++)
 				dup = strcasecmp(out[j], v[i]) == 0;
 		if (dup) {
-			bwarn(b, e, "\"%s\" is listed twice", v[i]);
+			bwarn(b, "duplicate-value", e, "\"%s\" is listed twice",
+			      v[i]);
 			continue;
 		}
 		if (deferred) {
@@ -895,7 +898,8 @@ build_server(struct builder *b, const struct section *sec, int kind)
 	}
 	for (size_t i = 0; server_keys[i].name != NULL; i++)
 		if (server_keys[i].required && !have[i]) {
-			struct loc at = {sec->file, sec->line, sec->name, NULL};
+			struct loc at = {sec->file, sec->line, sec->name, NULL,
+			                 0};
 
 			diag_error(b->d, &at, "missing required key \"%s\"",
 			           server_keys[i].name);
@@ -1019,7 +1023,8 @@ build_simple(struct builder *b, const struct section *sec, int kind)
 	}
 	for (size_t i = 0; keys != NULL && keys[i].name != NULL; i++)
 		if (keys[i].required && !have[i]) {
-			struct loc at = {sec->file, sec->line, sec->name, NULL};
+			struct loc at = {sec->file, sec->line, sec->name, NULL,
+			                 0};
 
 			diag_error(b->d, &at, "missing required key \"%s\"",
 			           keys[i].name);
@@ -1027,7 +1032,7 @@ build_simple(struct builder *b, const struct section *sec, int kind)
 		}
 	if (section_kinds[kind].kind == S_DOCUMENTATION && m->doc_url == NULL &&
 	    have[0] == false) {
-		struct loc at = {sec->file, sec->line, sec->name, NULL};
+		struct loc at = {sec->file, sec->line, sec->name, NULL, 0};
 
 		diag_error(b->d, &at, "missing required key \"url\"");
 		b->errors++;
@@ -1059,7 +1064,7 @@ check_values(struct builder *b)
 
 	for (size_t i = 0; i < src->nsections; i++) {
 		const struct section *sec = &src->sections[i];
-		struct loc at = {sec->file, sec->line, NULL, NULL};
+		struct loc at = {sec->file, sec->line, NULL, NULL, 0};
 
 		if (!is_name(sec->name)) {
 			diag_error(b->d, &at,
@@ -1077,7 +1082,7 @@ check_values(struct builder *b)
 			continue;
 		c = e->value != NULL ? first_control(e->value) : NULL;
 		if (!is_name(e->section) || !is_name(e->key)) {
-			struct loc at = {e->file, e->line, NULL, NULL};
+			struct loc at = {e->file, e->line, NULL, NULL, 0};
 
 			diag_error(b->d, &at,
 			           "invalid section or key name; use letters, "
@@ -1110,7 +1115,7 @@ model_build(struct source *src, struct diag *d)
 			    src->reread == NULL) {
 				struct loc at = {src->entries[i].file,
 				                 src->entries[i].line, NULL,
-				                 NULL};
+				                 NULL, 0};
 
 				diag_error(
 				    d, &at,
@@ -1136,7 +1141,7 @@ model_build(struct source *src, struct diag *d)
 			continue;
 		}
 		if (label != NULL && label[0] == '\0') {
-			struct loc at = {sec->file, sec->line, NULL, NULL};
+			struct loc at = {sec->file, sec->line, NULL, NULL, 0};
 
 			diag_error(d, &at, "[%s] has an empty name after \".\"",
 			           sec->name);
@@ -1156,7 +1161,7 @@ model_build(struct source *src, struct diag *d)
 	/* A misspelt section was reported with a suggestion; that it is
 	 * then missing would only repeat the news. */
 	if (!unknown) {
-		struct loc at = {spec_file, 0, NULL, NULL};
+		struct loc at = {spec_file, 0, NULL, NULL, 0};
 
 		if (!have_provider) {
 			diag_error(d, &at, "missing section [provider]");

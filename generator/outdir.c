@@ -1008,8 +1008,8 @@ backup(struct txn *t, int dfd, const struct rec *r, struct diag *d)
 			char *as =
 			    shown_path(t->r, r->rel, strlen(r->rel), name);
 
-			diag_note(d, NULL, "kept the replaced %s as %s", was,
-			          as);
+			diag_note(d, "backup", NULL,
+			          "kept the replaced %s as %s", was, as);
 			free(was);
 			free(as);
 			free(name);

@@ -881,7 +881,7 @@ site_domain(struct site *s, const char *domain, const struct site_file *files,
 	if (s->failed || s->stopped)
 		return;
 	if (s->many != NULL && dupes_again(s->many, domain)) {
-		diag_warn(s->d, NULL,
+		diag_warn(s->d, "site-duplicate-domain", NULL,
 		          "site: %s is served by more than one spec; the "
 		          "first one is written",
 		          domain);
@@ -953,7 +953,7 @@ remove_file(struct site *s, const char *rel)
 
 	if (dfd == -2)
 		diag_warn(
-		    s->d, NULL,
+		    s->d, "site-link", NULL,
 		    "site: %s/%s lies behind a symbolic link; not removed",
 		    outroot_path(s->r), rel);
 	if (dfd >= 0) {

@@ -57,11 +57,11 @@ read_file(const char *path, size_t *len, struct diag *d)
 	int rc = buf_read_file(&b, path, MAX_FILE);
 
 	if (rc < 0) {
-		struct loc at = {NULL, 0, NULL, NULL};
+		struct loc at = {NULL, 0, NULL, NULL, 0};
 
 		diag_error(d, &at, "cannot open %s: %s", path, strerror(errno));
 	} else if (rc > 0) {
-		struct loc at = {path, 0, NULL, NULL};
+		struct loc at = {path, 0, NULL, NULL, 0};
 
 		diag_error(d, &at, "file is larger than %d MiB",
 		           MAX_FILE / (1024 * 1024));
@@ -81,11 +81,11 @@ static void
 serr(struct scan *s, int line, const char *section, const char *key,
      const char *fmt, ...)
 {
-	struct loc at = {s->file, line, section, key};
+	struct loc at = {s->file, line, section, key, 0};
 	va_list ap;
 
 	va_start(ap, fmt);
-	diag_vmsg(s->d, DIAG_ERROR, &at, fmt, ap);
+	diag_vmsg(s->d, DIAG_ERROR, NULL, &at, fmt, ap);
 	va_end(ap);
 	s->errors++;
 }
@@ -537,7 +537,7 @@ scan_stream(struct scan *s, int fd, const char *path)
 	}
 	ok = r->err == 0;
 	if (!ok) {
-		struct loc at = {NULL, 0, NULL, NULL};
+		struct loc at = {NULL, 0, NULL, NULL, 0};
 
 		diag_error(s->d, &at, "cannot open %s: %s", path,
 		           strerror(r->err));
@@ -554,7 +554,7 @@ static const char *ini_file;
 static int
 ini_error(const char *fmt, ...)
 {
-	struct loc at = {ini_file, 0, NULL, NULL};
+	struct loc at = {ini_file, 0, NULL, NULL, 0};
 	char msg[1024];
 	va_list ap;
 	size_t n;
@@ -578,7 +578,7 @@ ini_error(const char *fmt, ...)
 static char *
 reread(const struct entry *e, struct diag *d)
 {
-	struct loc at = {e->file, e->line, e->section, e->key};
+	struct loc at = {e->file, e->line, e->section, e->key, 0};
 	int fd = open(e->file, O_RDONLY);
 	char *raw = xmalloc(e->len + 1), *value = NULL;
 	bool same = fd >= 0 &&
@@ -637,7 +637,7 @@ take_values(dictionary *dict, struct source *src, size_t *i, int upto,
 		if (mine == NULL)
 			ok = false;
 		else if (v == NULL || strcmp(v, mine) != 0) {
-			struct loc at = {path, e->line, e->section, e->key};
+			struct loc at = {path, e->line, e->section, e->key, 0};
 
 			diag_error(d, &at,
 			           "internal error: iniparser read \"%s\", "
@@ -697,7 +697,7 @@ load_piece(struct source *src, size_t *i, int upto, const struct buf *piece,
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", mem);
 	if (ftruncate(mem, 0) != 0 ||
 	    pwrite(mem, piece->data, piece->len, 0) != (ssize_t)piece->len) {
-		struct loc at = {path, 0, NULL, NULL};
+		struct loc at = {path, 0, NULL, NULL, 0};
 
 		diag_error(d, &at, "cannot hand the file to iniparser: %s",
 		           strerror(errno));
@@ -749,7 +749,7 @@ load_values_lean(struct source *src, size_t first, const char *path,
 		buf_putc(&piece, '\n');
 	}
 	if (fd < 0 || mem < 0 || r->err != 0) {
-		struct loc loc = {path, 0, NULL, NULL};
+		struct loc loc = {path, 0, NULL, NULL, 0};
 
 		diag_error(d, &loc, "cannot read it again: %s",
 		           strerror(r->err != 0 ? r->err : errno));
@@ -785,7 +785,7 @@ read_lean(struct source *src, struct scan *s, int fd, off_t size,
 	bool ok;
 
 	if (size > MAX_FILE) {
-		struct loc at = {path, 0, NULL, NULL};
+		struct loc at = {path, 0, NULL, NULL, 0};
 
 		diag_error(d, &at, "file is larger than %d MiB",
 		           MAX_FILE / (1024 * 1024));
@@ -1019,7 +1019,7 @@ load(const char *path, const char *preset, const char *presets_dir,
 {
 	struct source *spec = xcalloc(1, sizeof(*spec)), *base;
 	const struct entry *pe;
-	struct loc at = {NULL, 0, NULL, NULL};
+	struct loc at = {NULL, 0, NULL, NULL, 0};
 	char *ppath;
 
 	if (!read_ini(spec, path, defer_section, defer_key, d)) {
@@ -1028,7 +1028,7 @@ load(const char *path, const char *preset, const char *presets_dir,
 	}
 	pe = find_entry(spec, NULL, "provider", "preset");
 	if (pe != NULL) {
-		at = (struct loc){pe->file, pe->line, "provider", "preset"};
+		at = (struct loc){pe->file, pe->line, "provider", "preset", 0};
 		if (preset != NULL && strcmp(preset, pe->value) != 0) {
 			diag_error(d, &at,
 			           "the spec starts from preset \"%s\", the "
@@ -1058,7 +1058,7 @@ load(const char *path, const char *preset, const char *presets_dir,
 	free(ppath);
 	pe = find_entry(base, NULL, "provider", "preset");
 	if (pe != NULL) {
-		at = (struct loc){pe->file, pe->line, "provider", "preset"};
+		at = (struct loc){pe->file, pe->line, "provider", "preset", 0};
 		diag_error(d, &at,
 		           "a preset cannot itself name a preset; copy the "
 		           "values instead");

@@ -65,11 +65,11 @@ static void perr(struct parser *p, int line, const char *fmt, ...)
 static void
 perr(struct parser *p, int line, const char *fmt, ...)
 {
-	struct loc at = {p->file, line, NULL, NULL};
+	struct loc at = {p->file, line, NULL, NULL, 0};
 	va_list ap;
 
 	va_start(ap, fmt);
-	diag_vmsg(p->d, DIAG_ERROR, &at, fmt, ap);
+	diag_vmsg(p->d, DIAG_ERROR, NULL, &at, fmt, ap);
 	va_end(ap);
 	p->failed = true;
 }

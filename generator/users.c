@@ -119,7 +119,7 @@ users_open(const char *path, const struct view_opts *base, const char *out_dir,
 {
 	struct users *u;
 	struct csv *c = csv_open(path, d);
-	struct loc at = {path, 1, NULL, NULL};
+	struct loc at = {path, 1, NULL, NULL, 0};
 	int unknown = 0;
 
 	if (c == NULL)
@@ -187,7 +187,7 @@ users_next(struct users *u, struct person *p)
 	struct csv_row row;
 
 	while (csv_next(u->csv, &row)) {
-		struct loc at = {u->path, row.line, NULL, NULL};
+		struct loc at = {u->path, row.line, NULL, NULL, 0};
 		struct view_opts v = *u->base;
 		int email = u->col[C_EMAIL];
 

@@ -77,7 +77,7 @@ xml_check(const char *what, const char *text, size_t len, struct diag *d)
 	xmlSetStructuredErrorFunc(NULL, NULL);
 	ok = rc == 0 && first.len == 0;
 	if (!ok) {
-		struct loc at = {NULL, 0, NULL, NULL};
+		struct loc at = {NULL, 0, NULL, NULL, 0};
 
 		diag_error(d, &at,
 		           "internal error: %s: rendered XML is not "

@@ -688,31 +688,32 @@ static const struct lint_case {
      {{"imap", "security", "none"}, {"imap", "port", "143"}},
      {{"warning", "imap", "security",
        "password authentication over an unencrypted connection; use ssl "
-       "or starttls if the server offers it"}}},
+       "or starttls if the server offers it [-Wplaintext]"}}},
     {"implicit TLS port without ssl",
      {{"imap", "security", "starttls"}},
      {{"warning", "imap", "security",
        "port 993 is for implicit TLS, but security is starttls; did you "
-       "mean security = ssl?"}}},
+       "mean security = ssl? [-Wtls-port]"}}},
     {"STARTTLS port with ssl",
      {{"smtp", "port", "587"}},
      {{"warning", "smtp", "security",
        "port 587 starts in plain text (STARTTLS), but security is ssl; "
-       "did you mean security = starttls, or port 465?"}}},
+       "did you mean security = starttls, or port 465? [-Wtls-port]"}}},
     {"port 25 with ssl",
      {{"smtp", "port", "25"}},
      {{"warning", "smtp", "security",
        "port 25 starts in plain text (STARTTLS), but security is ssl; did "
-       "you mean security = starttls, or port 465?"}}},
+       "you mean security = starttls, or port 465? [-Wtls-port]"}}},
     {"another protocol's port",
      {{"imap", "port", "995"}},
-     {{"warning", "imap", "port", "port 995 is the POP3 port, not IMAP's"}}},
+     {{"warning", "imap", "port",
+       "port 995 is the POP3 port, not IMAP's [-Wport]"}}},
     {"an unusual port is fine", {{"imap", "port", "10993"}}, {NO_WANT}},
     {"typo of a known host",
      {{"imap", "host", "imap.gmial.com"}},
      {{"warning", "imap", "host",
        "\"imap.gmial.com\" looks like a typo of \"imap.gmail.com\" "
-       "(preset gmail)"}}},
+       "(preset gmail) [-Whost-typo]"}}},
     {"a known host outside the domains is fine",
      {{"smtp", "host", "smtp.gmail.com"}},
      {NO_WANT}},
@@ -720,18 +721,18 @@ static const struct lint_case {
      {{"imap", "host", "imap.exmaple.com"}},
      {{"warning", "imap", "host",
        "\"imap.exmaple.com\" lies outside the provider's domains; did you "
-       "mean \"imap.example.com\"?"}}},
+       "mean \"imap.example.com\"? [-Whost-domain]"}}},
     {"outside the domains, near the second one",
      {{"pop3", "host", "pop.example.nte"}},
      {{"warning", "pop3", "host",
        "\"pop.example.nte\" lies outside the provider's domains; did you "
-       "mean \"pop.example.net\"?"}}},
+       "mean \"pop.example.net\"? [-Whost-domain]"}}},
     {"outside the domains",
      {{"imap", "host", "mail.provider-hosting.org"}},
      {{"warning", "imap", "host",
        "\"mail.provider-hosting.org\" lies outside the provider's "
        "domains; if that is right, add its domain to [provider] "
-       "host_domains"}}},
+       "host_domains [-Whost-domain]"}}},
     {"host_domains vouch for a host",
      {{"provider", "host_domains", "provider-hosting.org"},
       {"imap", "host", "mail.provider-hosting.org"}},
@@ -743,7 +744,7 @@ static const struct lint_case {
      {{"smtp", "auth", "none"}},
      {{"warning", "smtp", "auth",
        "SMTP without authentication works only from inside the "
-       "provider's network; most clients need a login"}}},
+       "provider's network; most clients need a login [-Wsmtp-no-auth]"}}},
     {"no incoming TLS at all",
      {{"imap", "security", "none"},
       {"imap", "port", "143"},
@@ -751,28 +752,28 @@ static const struct lint_case {
       {"pop3", "port", "110"}},
      {{"warning", "imap", "security",
        "password authentication over an unencrypted connection; use ssl "
-       "or starttls if the server offers it"},
+       "or starttls if the server offers it [-Wplaintext]"},
       {"warning", "imap", "security",
        "no incoming server offers TLS: passwords and mail travel in plain "
-       "text"},
+       "text [-Wno-tls]"},
       {"warning", "pop3", "security",
        "password authentication over an unencrypted connection; use ssl "
-       "or starttls if the server offers it"}}},
+       "or starttls if the server offers it [-Wplaintext]"}}},
     {"no outgoing TLS at all",
      {{"smtp", "security", "none"},
       {"smtp", "port", "587"},
       {"smtp", "auth", "none"}},
      {{"warning", "smtp", "security",
        "no outgoing server offers TLS: passwords and mail travel in plain "
-       "text"},
+       "text [-Wno-tls]"},
       {"warning", "smtp", "auth",
        "SMTP without authentication works only from inside the "
-       "provider's network; most clients need a login"}}},
+       "provider's network; most clients need a login [-Wsmtp-no-auth]"}}},
     {"client-cert as the only method",
      {{"imap", "auth", "client-cert"}},
      {{"warning", "imap", "auth",
        "Thunderbird (153) does not accept client-cert and skips this "
-       "server; add a password or oauth2 method after it"}}},
+       "server; add a password or oauth2 method after it [-Wclient-cert]"}}},
     {"client-cert with a fallback is fine",
      {{"imap", "auth", "client-cert, password-cleartext"}},
      {NO_WANT}},
@@ -783,7 +784,7 @@ static const struct lint_case {
       {"imap.tls", "security", "ssl"}},
      {{"note", "imap.tls", NULL,
        "RFC 8314 prefers implicit TLS: consider listing [imap.tls] before "
-       "[imap]"}}},
+       "[imap] [-Wimplicit-tls-first]"}}},
     {"STARTTLS after implicit TLS is fine",
      {{"imap.plain", "host", "imap.example.com"},
       {"imap.plain", "security", "starttls"}},
@@ -792,14 +793,14 @@ static const struct lint_case {
      {{"imap", "username", "012345"}},
      {{"warning", "imap", "username",
        "Thunderbird reads the all-digit username \"012345\" as a number "
-       "(leading zeros are lost)"}}},
+       "(leading zeros are lost) [-Wnumeric-username]"}}},
     {"long names",
      {{"provider", "name", NAME_31},
       {"provider", "short_name", "Example Mail!"}},
      {{"warning", "provider", "name",
-       "longer than 30 characters; clients may cut it"},
+       "longer than 30 characters; clients may cut it [-Wlong-name]"},
       {"warning", "provider", "short_name",
-       "longer than 12 characters; clients may cut it"}}},
+       "longer than 12 characters; clients may cut it [-Wlong-name]"}}},
     {"names are measured in characters",
      {{"provider", "name", E_ACUTE_30}, {"provider", "short_name", NICHI_12}},
      {NO_WANT}},
@@ -844,7 +845,7 @@ test_model_lint_without_known_hosts(void **state)
 	struct want w[] = {{"warning", "imap", "host",
 	                    "\"imap.gmial.com\" lies outside the provider's "
 	                    "domains; if that is right, add its domain to "
-	                    "[provider] host_domains"},
+	                    "[provider] host_domains [-Whost-domain]"},
 	                   NO_WANT};
 	char **lines = lines_edited(base, e);
 	char *expected = wanted("spec.ini", lines, w);
@@ -868,7 +869,7 @@ test_model_lint_strict_makes_warnings_errors(void **state)
 	struct want w[] = {{"error", "smtp", "auth",
 	                    "SMTP without authentication works only from "
 	                    "inside the provider's network; most clients need "
-	                    "a login"},
+	                    "a login [-Wsmtp-no-auth]"},
 	                   NO_WANT};
 	char **lines = lines_edited(base, e);
 	char *expected = wanted("spec.ini", lines, w);
