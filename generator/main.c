@@ -23,6 +23,7 @@
 #include "import.h"
 #include "model.h"
 #include "output.h"
+#include "render.h"
 #include "site.h"
 #include "spec.h"
 #include "target.h"
@@ -292,61 +293,12 @@ check_targets(const struct opts *o)
 	return 0;
 }
 
-/* The languages a "%s" template comes in, as --lang names them. */
-static const char *const langs[] = {"en", "ja"};
-#define NLANGS (sizeof(langs) / sizeof(langs[0]))
-
-/* A target's loaded templates, one per language when it has them. */
-struct tset {
-	struct tmpl *by_lang[NLANGS];
-};
-
-static size_t
-lang_index(const char *lang)
-{
-	for (size_t i = 0; lang != NULL && i < NLANGS; i++)
-		if (strcmp(langs[i], lang) == 0)
-			return i;
-	return 0;
-}
-
-/* load_template reads and checks the template of t in lang; NULL on
- * error. */
-static struct tmpl *
-load_template(const struct opts *o, const struct target *t, const char *lang,
-              struct diag *d)
-{
-	const char *pct = strstr(t->template, "%s");
-	/* "%s" in a template name stands for the language. */
-	char *path = pct != NULL
-	                 ? xasprintf("%s/%.*s%s%s", o->templates_dir,
-	                             (int)(pct - t->template), t->template,
-	                             lang, pct + 2)
-	                 : xasprintf("%s/%s", o->templates_dir, t->template);
-	struct buf text = BUF_INIT;
-	struct tmpl *tp = NULL;
-	/* Templates are a few kilobytes; this bounds a hostile one. */
-	int rc = buf_read_file(&text, path, 16 * 1024 * 1024);
-
-	if (rc < 0)
-		diag_error(d, NULL, "cannot open template %s: %s", path,
-		           strerror(errno));
-	else if (rc > 0)
-		diag_error(d, NULL, "template %s is larger than 16 MiB", path);
-	else
-		tp =
-		    tmpl_parse(buf_cstr(&text), text.len, path, view_schema, d);
-	buf_free(&text);
-	free(path);
-	return tp;
-}
-
 /* load_templates loads the template of every wanted target: in --lang,
  * or in every language for a users file, whose rows may name their own. */
 static struct tset *
 load_templates(const struct opts *o, struct diag *d, size_t *nwanted)
 {
-	struct tset *v = xcalloc(target_count(), sizeof(*v));
+	struct tset *v = tset_new();
 
 	for (size_t i = 0; targets[i].name != NULL; i++) {
 		const struct target *t = &targets[i];
@@ -355,26 +307,13 @@ load_templates(const struct opts *o, struct diag *d, size_t *nwanted)
 			continue;
 		if (nwanted != NULL)
 			(*nwanted)++;
-		if (strstr(t->template, "%s") == NULL)
-			v[i].by_lang[0] = load_template(o, t, "en", d);
-		else if (o->users == NULL)
-			v[i].by_lang[lang_index(o->user.lang)] = load_template(
-			    o, t, langs[lang_index(o->user.lang)], d);
-		else
-			for (size_t k = 0; k < NLANGS; k++)
-				v[i].by_lang[k] =
-				    load_template(o, t, langs[k], d);
+		tset_load(v, t, o->templates_dir,
+		          o->users == NULL
+		              ? (o->user.lang != NULL ? o->user.lang : "en")
+		              : NULL,
+		          d);
 	}
 	return v;
-}
-
-static void
-free_templates(struct tset *v)
-{
-	for (size_t i = 0; v != NULL && targets[i].name != NULL; i++)
-		for (size_t k = 0; k < NLANGS; k++)
-			tmpl_free(v[i].by_lang[k]);
-	free(v);
 }
 
 /* load_model reads one spec (or the preset alone) and checks it. */
@@ -401,22 +340,6 @@ load_model(const struct opts *o, const char *spec, char *const *known,
 	if (m != NULL)
 		model_lint(m, (const char *const *)known, d);
 	return m;
-}
-
-/* rendered renders t over view into out, as tmpl_render does; an output
- * it refuses (too large: a template's sections nest lists too deep) is
- * reported to d, naming what. */
-static bool
-rendered(const struct tmpl *t, const char *what, const struct object *view,
-         escape_fn *esc, struct buf *out, struct diag *d)
-{
-	if (tmpl_render(t, view, esc, out))
-		return true;
-	diag_error(d, NULL,
-	           "%s: the template renders more than %u MiB, or takes too "
-	           "long; are its sections nested over lists too deeply?",
-	           what, TMPL_MAX_OUTPUT >> 20);
-	return false;
 }
 
 static bool
@@ -457,10 +380,7 @@ render(const struct opts *o, const struct model *m, const struct tset *tmpls,
 	for (size_t i = 0; targets[i].name != NULL; i++) {
 		const struct target *t = &targets[i];
 		struct buf b = BUF_INIT;
-		const struct tmpl *tp =
-		    tmpls[i].by_lang[strstr(t->template, "%s") != NULL
-		                         ? lang_index(user->lang)
-		                         : 0];
+		const struct tmpl *tp = tset_get(tmpls, t, user->lang);
 		struct stat st;
 
 		if (tp == NULL)
@@ -503,14 +423,8 @@ render(const struct opts *o, const struct model *m, const struct tset *tmpls,
 				continue;
 			}
 		}
-		if (!rendered(tp, t->name, view, t->escape, &b, d)) {
-			buf_free(&b);
-			continue;
-		}
-		if ((t->check != NULL && mode != R_FINAL &&
-		     !t->check(t->name, b.data, b.len, d)) ||
-		    (t->finish != NULL &&
-		     !t->finish(t->name, &b, &o->finish, d))) {
+		if (render_target(t, tp, view, mode != R_FINAL, &o->finish, &b,
+		                  d) != RENDER_OK) {
 			buf_free(&b);
 			continue;
 		}
@@ -803,7 +717,7 @@ write_team(const struct opts *o, const struct model *m,
 	bool commit, rows_ok = d->errors == 0;
 
 	for (size_t i = 0; targets[i].name != NULL && nnames < 31; i++)
-		if (tmpls[i].by_lang[0] != NULL || tmpls[i].by_lang[1] != NULL)
+		if (tset_loaded(tmpls, &targets[i]))
 			names[nnames++] = targets[i].output;
 	names[nnames] = NULL;
 	run_tag(tag);
@@ -953,7 +867,7 @@ cmd_generate_or_check(const struct opts *o, bool generate)
 	}
 	spec_free_names(known);
 out:
-	free_templates(tmpls);
+	tset_free(tmpls);
 	return finish(&d, rc);
 }
 
@@ -964,7 +878,7 @@ site_template(const struct opts *o, const char *name, struct diag *d)
 {
 	struct target t = {.name = name, .template = name};
 
-	return load_template(o, &t, "en", d);
+	return render_load(&t, o->templates_dir, "en", d);
 }
 
 /* site_safe says whether a path may appear in nginx and Apache
@@ -1041,6 +955,17 @@ struct site_run {
 	struct site_pattern *pat[NOUT];
 };
 
+/* rendered renders one of the site's own templates (escaped as
+ * configuration; no check), as render_target does for a target's. */
+static bool
+rendered(const struct tmpl *tp, const char *what, const struct object *view,
+         escape_fn *esc, struct buf *out, struct diag *d)
+{
+	struct target t = {.name = what, .escape = esc};
+
+	return render_target(&t, tp, view, false, NULL, out, d) == RENDER_OK;
+}
+
 /* render_domain renders every output of domain dom into r->out (the
  * view's other values set); check: run the formats' checks (false when
  * one fails, reported). */
@@ -1074,12 +999,8 @@ render_domain(struct site_run *r, struct object *view, const char *dom,
 				        r->out[0].len);
 				continue;
 			}
-			if (!rendered(r->tt[i], t->name, view, t->escape,
-			              &r->out[i], d))
-				return false;
-			if (check && t->check != NULL &&
-			    !t->check(t->name, r->out[i].data, r->out[i].len,
-			              d))
+			if (render_target(t, r->tt[i], view, check, NULL,
+			                  &r->out[i], d) != RENDER_OK)
 				return false;
 		}
 	} else {
@@ -1208,12 +1129,8 @@ shared_files(struct site_run *r, struct site *s, const struct model *m,
 		if (i == 1)
 			buf_add(&r->out[i], r->out[0].data, r->out[0].len);
 		else {
-			if (!rendered(r->tt[i], t->name, view, t->escape,
-			              &r->out[i], d))
-				return false;
-			if (t->check != NULL &&
-			    !t->check(t->name, r->out[i].data, r->out[i].len,
-			              d))
+			if (render_target(t, r->tt[i], view, true, NULL,
+			                  &r->out[i], d) != RENDER_OK)
 				return false;
 		}
 		h = h * 31 + content_hash(r->out[i].data, r->out[i].len);
@@ -1363,8 +1280,8 @@ cmd_site(const struct opts *o)
 		r.out[i] = (struct buf)BUF_INIT;
 	for (size_t i = 0; i < NSITE_FILES; i++) {
 		if (i != 1 && (i != 4 || o->apple))
-			r.tt[i] = load_template(
-			    o, target_find(site_files[i].target), "en", &d);
+			r.tt[i] = render_load(target_find(site_files[i].target),
+			                      o->templates_dir, "en", &d);
 		else if (i == 1)
 			r.tt[i] = r.tt[0];
 	}
@@ -1571,7 +1488,7 @@ cmd_install(const struct opts *o)
 			    unchanged);
 	}
 out:
-	free_templates(tmpls);
+	tset_free(tmpls);
 	free(maildir);
 	model_free(m);
 	plan_free(&plan);
