@@ -76,4 +76,12 @@ struct model *preset_quietly(const struct opts *o, const char *name);
  * name (owned), or NULL. */
 char *preset_for_email(const struct opts *o, const char *email);
 
+/* The commands: each gives the exit status. */
+int cmd_generate(const struct opts *o);
+int cmd_check(const struct opts *o);
+int cmd_site(const struct opts *o);
+int cmd_install(const struct opts *o);
+int cmd_import(const struct opts *o);
+int cmd_list(const struct opts *o);
+
 #endif
