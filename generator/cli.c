@@ -11,62 +11,21 @@
 #include "spec.h"
 #include "xalloc.h"
 
-const char usage_text[] =
-    "usage: mailconf generate [SPEC] [--preset NAME] [--target T,...]\n"
-    "                         (--out DIR | -o FILE | -o -) [--force]\n"
-    "       mailconf check [--strict] [SPEC...] [--preset NAME]\n"
-    "       mailconf generate SPEC --users team.csv --out DIR [--keep-going]\n"
-    "       mailconf install [SPEC] --email ADDR [--home DIR] [--target "
-    "T,...]\n"
-    "                        [--dry-run] [--force]\n"
-    "       mailconf import FILE.xml... (--out DIR | -o FILE | -o -)\n"
-    "       mailconf site SPEC|DIR... --out DIR [--layout tree|shared]\n"
-    "                     [--web-host HOST] [--listen ADDR] [--apple] "
-    "[--verify]\n"
-    "       mailconf list\n"
-    "options:\n"
-    "  --preset NAME     start from presets/NAME.ini (alone: use it as is)\n"
-    "  -t, --target LIST targets to render (default: all; see list)\n"
-    "  --out DIR         write each target's file into DIR\n"
-    "  -o FILE, -o -     write the one selected target to FILE or stdout\n"
-    "  --force           replace files mailconf did not write\n"
-    "  --strict          treat warnings as errors\n"
-    "  --templates DIR   use the templates in DIR\n"
-    "  --presets DIR     look presets up in DIR\n"
-    "  -q, --quiet       no summary line\n"
-    "  --lang en|ja      language of the checklist (default en)\n"
-    "the person (fetchmail, mbsync, msmtp and outlook-prf need --email):\n"
-    "  --email ADDR      the address; fills in usernames\n"
-    "  --name NAME       the person's name\n"
-    "  --login LOGIN     the login, when it is not derived from the address\n"
-    "  --pass-cmd CMD    command printing the password (mbsync PassCmd,\n"
-    "                    msmtp passwordeval); %EMAILADDRESS% etc. are\n"
-    "                    filled in, quoted for the shell\n"
-    "  --token-cmd CMD   command printing an OAuth2 token (XOAUTH2)\n"
-    "  --password-env VAR  write the password in $VAR into the rc files\n"
-    "                    (only when asked: files are mode 0600)\n"
-    "  --ca-file FILE    trust this CA bundle instead of the system's\n"
-    "  --maildir DIR     mbsync's local Maildir (default ~/Mail/ADDR/)\n"
-    "  --mda CMD | --smtp-host HOST  where fetchmail delivers\n"
-    "  --incoming imap|pop3  fetchmail's protocol (default: preference)\n"
-    "signing (apple): --sign-cert PEM --sign-key PEM [--sign-chain PEM]\n"
-    "exit status: 0 ok (warnings allowed); 1 errors in the input (spec,\n"
-    "preset, template, also when unreadable) or a failed output check,\n"
-    "nothing written; 2 usage error, or writing the output failed\n";
-
 int
-usage(const char *fmt, ...)
+usage(const struct opts *o, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (fmt != NULL) {
-		fputs("mailconf: ", stderr);
-		va_start(ap, fmt);
-		vfprintf(stderr, fmt, ap);
-		va_end(ap);
-		fputs("\n", stderr);
-	}
-	fputs(usage_text, stderr);
+	fputs("mailconf: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n", stderr);
+	/* One line, and where to look: the whole usage would bury it. */
+	if (o->command != NULL)
+		fprintf(stderr, "see 'mailconf %s --help'\n", o->command);
+	else
+		fputs("see 'mailconf --help'\n", stderr);
 	return EXIT_USAGE;
 }
 
@@ -111,12 +70,14 @@ check_targets(const struct opts *o)
 		int rc = 0;
 
 		if (t == NULL)
-			rc = usage("unknown target \"%s\" (mailconf list "
+			rc = usage(o,
+			           "unknown target \"%s\" (mailconf list "
 			           "shows them)",
 			           name);
 		else if (t->per_user && o->user.email == NULL &&
 		         o->users == NULL)
-			rc = usage("target %s is for one person: give their "
+			rc = usage(o,
+			           "target %s is for one person: give their "
 			           "address with --email",
 			           name);
 		free(name);

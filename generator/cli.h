@@ -41,10 +41,10 @@ struct opts {
 	bool quiet;
 };
 
-/* The usage summary, for --help and usage errors. */
-extern const char usage_text[];
-/* usage reports a usage error (fmt NULL: none) and gives EXIT_USAGE. */
-int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* usage reports a usage error of o->command (NULL: before a command was
+ * known) in one line, with where to read more, and gives EXIT_USAGE. */
+int usage(const struct opts *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* named says whether target t was named with --target. */
 bool named(const struct opts *o, const struct target *t);

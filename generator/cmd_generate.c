@@ -37,19 +37,20 @@ cmd_generate_or_check(const struct opts *o, bool generate)
 		return rc;
 	if (o->nspecs == 0 && o->preset == NULL)
 		return usage(
+		    o,
 		    "%s needs a SPEC file, --preset NAME, or an --email "
 		    "whose domain a preset serves",
 		    o->command);
 	if (generate && o->nspecs > 1)
-		return usage("generate takes one SPEC");
+		return usage(o, "generate takes one SPEC");
 	if (generate && (o->out_dir == NULL) == (o->out_file == NULL))
-		return usage("generate needs --out DIR, or -o FILE for one "
-		             "target");
+		return usage(o, "generate needs --out DIR, or -o FILE for one "
+		                "target");
 	if (o->finish.sign_cert != NULL && o->finish.sign_key == NULL)
-		return usage("--sign-cert needs --sign-key");
+		return usage(o, "--sign-cert needs --sign-key");
 	if (o->finish.sign_cert == NULL &&
 	    (o->finish.sign_key != NULL || o->finish.sign_chain != NULL))
-		return usage("--sign-key and --sign-chain need --sign-cert");
+		return usage(o, "--sign-key and --sign-chain need --sign-cert");
 	if (!view_opts_check(&o->user, NULL, NULL, &d)) {
 		/* The messages say what is wrong; the usage would bury them. */
 		diag_flush(&d, stderr);
@@ -60,11 +61,12 @@ cmd_generate_or_check(const struct opts *o, bool generate)
 	d.no_notes = generate;
 	tmpls = load_templates(o, &d, &nwanted);
 	if (o->out_file != NULL && nwanted != 1) {
-		rc = usage("-o writes one target: choose it with --target");
+		rc = usage(o, "-o writes one target: choose it with --target");
 		goto out;
 	}
 	if (o->users != NULL && o->out_dir == NULL) {
-		rc = usage("--users writes a directory per person: give --out");
+		rc = usage(o,
+		           "--users writes a directory per person: give --out");
 		goto out;
 	}
 	known = spec_known_hosts(o->presets_dir);

@@ -64,11 +64,12 @@ cmd_import(const struct opts *o)
 	int rc = 0;
 
 	if (o->nspecs == 0)
-		return usage("import needs one or more FILE.xml");
+		return usage(o, "import needs one or more FILE.xml");
 	if ((o->out_dir == NULL) == (o->out_file == NULL))
-		return usage("import needs --out DIR, or -o FILE for one file");
+		return usage(o,
+		             "import needs --out DIR, or -o FILE for one file");
 	if (o->out_file != NULL && o->nspecs != 1)
-		return usage("-o writes one file: import one FILE.xml");
+		return usage(o, "-o writes one file: import one FILE.xml");
 	d.strict = o->strict;
 	plan.root = o->out_dir;
 	for (size_t i = 0; i < o->nspecs; i++) {

@@ -46,19 +46,18 @@ cmd_install(const struct opts *o)
 	for (const struct target *t = targets; t->name != NULL; t++)
 		if (named(o, t) && t->install == NULL)
 			return usage(
+			    o,
 			    "install puts rc files in place: target %s "
 			    "is not one (mailconf generate writes it)",
 			    t->name);
-	if (o->user.email == NULL || o->users != NULL)
-		return usage("install sets up one person: give --email ADDR "
-		             "(generate --users writes files for a team)");
-	if (o->out_dir != NULL || o->out_file != NULL)
-		return usage("install writes into the home directory: use "
-		             "--home DIR, not --out or -o");
+	if (o->user.email == NULL)
+		return usage(o, "install sets up one person: give --email ADDR "
+		                "(generate --users writes files for a team)");
 	if (o->nspecs > 1)
-		return usage("install takes one SPEC");
+		return usage(o, "install takes one SPEC");
 	if (home == NULL || home[0] != '/')
-		return usage("install needs an absolute --home DIR (or $HOME)");
+		return usage(o,
+		             "install needs an absolute --home DIR (or $HOME)");
 	if (!view_opts_check(&o->user, NULL, NULL, &d)) {
 		/* The messages say what is wrong; the usage would bury them. */
 		diag_flush(&d, stderr);

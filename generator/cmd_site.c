@@ -393,34 +393,35 @@ cmd_site(const struct opts *o)
 
 	if (o->nspecs == 0)
 		return usage(
-		    "site needs one or more SPEC files or directories");
-	if (o->out_dir == NULL || o->out_file != NULL)
-		return usage("site writes a tree: give --out DIR");
+		    o, "site needs one or more SPEC files or directories");
+	if (o->out_dir == NULL)
+		return usage(o, "site writes a tree: give --out DIR");
 	if (o->layout != NULL && !r.shared && strcmp(o->layout, "tree") != 0)
-		return usage("--layout is tree or shared, not \"%s\"",
+		return usage(o, "--layout is tree or shared, not \"%s\"",
 		             o->layout);
 	if (o->listen != NULL &&
 	    (o->listen[0] == '\0' ||
 	     strspn(o->listen, "0123456789abcdefABCDEF.:[]") !=
 	         strlen(o->listen)))
-		return usage("--listen: \"%s\" is not an address like "
+		return usage(o,
+		             "--listen: \"%s\" is not an address like "
 		             "127.0.0.1:8080 or 80",
 		             o->listen);
 	if (o->web_host != NULL && model_host_error(o->web_host) != NULL)
-		return usage("--web-host: \"%s\" is not a host name",
+		return usage(o, "--web-host: \"%s\" is not a host name",
 		             o->web_host);
 	if (!site_safe(o->out_dir))
-		return usage("site: the --out path must be plain (letters, "
-		             "digits, / . _ - + @ , =): it is written into "
-		             "nginx and Apache configuration");
+		return usage(o, "site: the --out path must be plain (letters, "
+		                "digits, / . _ - + @ , =): it is written into "
+		                "nginx and Apache configuration");
 	if (!output_mkdirs(o->out_dir, 0755, &d))
 		return finish(&d, EXIT_USAGE);
 	root = realpath(o->out_dir, NULL);
 	if (root == NULL || !site_safe(root)) {
 		free(root);
-		return usage("site: the --out path must be plain (letters, "
-		             "digits, / . _ - + @ , =): it is written into "
-		             "nginx and Apache configuration");
+		return usage(o, "site: the --out path must be plain (letters, "
+		                "digits, / . _ - + @ , =): it is written into "
+		                "nginx and Apache configuration");
 	}
 	for (size_t i = 0; i < NOUT; i++)
 		r.out[i] = (struct buf)BUF_INIT;
