@@ -102,11 +102,12 @@ load_templates(const struct opts *o, struct diag *d, size_t *nwanted)
 			continue;
 		if (nwanted != NULL)
 			(*nwanted)++;
-		tset_load(v, t, o->templates_dir,
-		          o->users == NULL
-		              ? (o->user.lang != NULL ? o->user.lang : "en")
-		              : NULL,
-		          d);
+		tset_load(
+		    v, t, o->templates_dir,
+		    o->users == NULL
+		        ? (o->user.lang != NULL ? o->user.lang : view_langs[0])
+		        : NULL,
+		    d);
 	}
 	return v;
 }

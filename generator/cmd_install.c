@@ -73,8 +73,9 @@ cmd_install(const struct opts *o)
 	if (m == NULL || d.errors > 0)
 		goto out;
 	render_person(o, m, tmpls, &o->user, home, true, R_FULL, &plan, &d);
-	if (wanted(o, target_find("mbsync")))
-		maildir = maildir_path(m, &o->user, home);
+	for (const struct target *t = targets; t->name != NULL; t++)
+		if (t->maildir && wanted(o, t) && maildir == NULL)
+			maildir = maildir_path(m, &o->user, home);
 	if (d.errors > 0)
 		goto out;
 	if (o->dry_run) {

@@ -17,16 +17,6 @@
 #include "spec.h"
 #include "xalloc.h"
 
-/* site_template loads one of the site's own templates (nginx, Apache,
- * DNS), checked like a target's. */
-static struct tmpl *
-site_template(const struct opts *o, const char *name, struct diag *d)
-{
-	struct target t = {.name = name, .template = name};
-
-	return render_load(&t, o->templates_dir, "en", d);
-}
-
 /* site_safe says whether a path may appear in nginx and Apache
  * configuration as it is: no blanks, quotes, "$", ";" or braces. */
 static bool
@@ -70,18 +60,61 @@ spec_list(const struct opts *o, size_t *n)
 static const struct {
 	const char *file;
 	const char *target;
+	const char *copy_of; /* NULL, or the earlier file it is the bytes of */
+	bool apple;          /* only with --apple */
 } site_files[] = {
-    {"mail/config-v1.1.xml", "thunderbird"},
-    {".well-known/autoconfig/mail/config-v1.1.xml", "thunderbird"},
-    {"autodiscover/autodiscover.xml", "autodiscover"},
-    {"autodiscover/autodiscover.json", "autodiscover-json"},
-    {"mail.mobileconfig", "apple"},
+    {.file = "mail/config-v1.1.xml", .target = "thunderbird"},
+    {.file = ".well-known/autoconfig/mail/config-v1.1.xml",
+     .target = "thunderbird",
+     .copy_of = "mail/config-v1.1.xml"},
+    {.file = "autodiscover/autodiscover.xml", .target = "autodiscover"},
+    {.file = "autodiscover/autodiscover.json", .target = "autodiscover-json"},
+    {.file = "mail.mobileconfig", .target = "apple", .apple = true},
 };
-
 #define NSITE_FILES (sizeof(site_files) / sizeof(site_files[0]))
+
+/* The site's own outputs, from its own templates: the server
+ * configuration, once a run, and streams with a part a domain. */
+static const struct site_part {
+	struct target t;    /* the template, its escaper, a name for messages */
+	const char *output; /* the file or stream, under the root */
+	bool per_domain;    /* a stream; else a file, from the first spec */
+	bool shared_only;   /* only in the shared layout */
+	bool fill_domain;   /* %EMAILDOMAIN% is the domain (a zone cannot
+	                       hold the placeholder) */
+} site_parts[] = {
+    {.t = {.name = "nginx.conf",
+           .template = "site-nginx.conf.mustache",
+           .escape = escape_conf},
+     .output = "nginx.conf"},
+    {.t = {.name = "apache.conf",
+           .template = "site-apache.conf.mustache",
+           .escape = escape_conf},
+     .output = "apache.conf"},
+    {.t = {.name = "dns.zone",
+           .template = "site-dns.zone.mustache",
+           .escape = escape_conf},
+     .output = "dns.zone",
+     .per_domain = true,
+     .fill_domain = true},
+    {.t = {.name = "nginx map",
+           .template = "site-nginx-map.mustache",
+           .escape = escape_conf},
+     .output = "nginx-map.conf",
+     .per_domain = true,
+     .shared_only = true},
+    {.t = {.name = "Apache map",
+           .template = "site-apache-map.mustache",
+           .escape = escape_conf},
+     .output = "apache-map.txt",
+     .per_domain = true,
+     .shared_only = true},
+};
+#define NSITE_PARTS (sizeof(site_parts) / sizeof(site_parts[0]))
 /* What a site run writes for each domain: its files (tree layout), then
- * its lines of the shared layout's maps, then its DNS records. */
-enum { OUT_NMAP = NSITE_FILES, OUT_AMAP, OUT_ZONE, NOUT };
+ * its parts of the streams (r->out[PART(k)] for site_parts[k]). */
+#define PART(k) (NSITE_FILES + (k))
+#define NOUT PART(NSITE_PARTS)
 
 /* A domain's outputs are rendered once per spec, for a stand-in name, and
  * copied for each domain with its name put where the stand-in was. Two
@@ -95,21 +128,29 @@ enum { OUT_NMAP = NSITE_FILES, OUT_AMAP, OUT_ZONE, NOUT };
 /* The templates and state of one site run. */
 struct site_run {
 	struct tmpl *tt[NSITE_FILES]; /* NULL: the file is not written */
-	struct tmpl *dns, *nmap, *amap;
+	size_t src[NSITE_FILES];      /* the file it copies; itself: none */
+	struct tmpl *pt[NSITE_PARTS]; /* NULL: not in this layout */
+	struct site_stream *stream[NSITE_PARTS];
 	bool shared;
 	struct buf out[NOUT]; /* one domain's outputs */
 	struct site_pattern *pat[NOUT];
 };
 
-/* rendered renders one of the site's own templates (escaped as
- * configuration; no check), as render_target does for a target's. */
+/* in_layout says whether site part p is written in r's layout. */
 static bool
-rendered(const struct tmpl *tp, const char *what, const struct object *view,
-         escape_fn *esc, struct buf *out, struct diag *d)
+in_layout(const struct site_run *r, const struct site_part *p)
 {
-	struct target t = {.name = what, .escape = esc};
+	return !p->shared_only || r->shared;
+}
 
-	return render_target(&t, tp, view, false, NULL, out, d) == RENDER_OK;
+/* copy_source returns the row of site_files that file i copies, or i. */
+static size_t
+copy_source(size_t i)
+{
+	for (size_t k = 0; site_files[i].copy_of != NULL && k < i; k++)
+		if (strcmp(site_files[k].file, site_files[i].copy_of) == 0)
+			return k;
+	return i;
 }
 
 /* render_domain renders every output of domain dom into r->out (the
@@ -119,8 +160,6 @@ static bool
 render_domain(struct site_run *r, struct object *view, const char *dom,
               bool check, struct diag *d)
 {
-	struct buf *b = &r->out[OUT_ZONE];
-
 	object_set_text(view, "site_domain", dom);
 	for (size_t i = 0; i < NOUT; i++)
 		buf_reset(&r->out[i]);
@@ -134,40 +173,39 @@ render_domain(struct site_run *r, struct object *view, const char *dom,
 		object_set_text(view, "autodiscover_url", url);
 		free(url);
 		for (size_t i = 0; i < NSITE_FILES; i++) {
-			const struct target *t =
-			    target_find(site_files[i].target);
+			const struct buf *from = &r->out[r->src[i]];
 
 			if (r->tt[i] == NULL)
 				continue;
-			/* The .well-known copy is the same bytes as mail/. */
-			if (i == 1) {
-				buf_add(&r->out[i], r->out[0].data,
-				        r->out[0].len);
-				continue;
-			}
-			if (render_target(t, r->tt[i], view, check, NULL,
-			                  &r->out[i], d) != RENDER_OK)
+			if (r->src[i] != i)
+				buf_add(&r->out[i], from->data, from->len);
+			else if (render_target(
+			             target_find(site_files[i].target),
+			             r->tt[i], view, check, NULL, &r->out[i],
+			             d) != RENDER_OK)
 				return false;
 		}
-	} else {
-		if (!rendered(r->nmap, "nginx map", view, escape_conf,
-		              &r->out[OUT_NMAP], d) ||
-		    !rendered(r->amap, "Apache map", view, escape_conf,
-		              &r->out[OUT_AMAP], d))
-			return false;
 	}
-	if (!rendered(r->dns, "dns.zone", view, escape_conf, b, d))
-		return false;
-	/* A host such as mail.%EMAILDOMAIN% is this domain's: a zone cannot
-	 * hold the placeholder. */
-	if (strstr(buf_cstr(b), "%EMAILDOMAIN%") != NULL) {
-		char *who = xasprintf("postmaster@%s", dom);
-		char *z = view_fill(buf_cstr(b), who, false);
+	for (size_t k = 0; k < NSITE_PARTS; k++) {
+		const struct site_part *p = &site_parts[k];
+		struct buf *b = &r->out[PART(k)];
 
-		buf_reset(b);
-		buf_puts(b, z);
-		free(z);
-		free(who);
+		if (!p->per_domain || !in_layout(r, p))
+			continue;
+		if (render_target(&p->t, r->pt[k], view, false, NULL, b, d) !=
+		    RENDER_OK)
+			return false;
+		/* A host such as mail.%EMAILDOMAIN% is this domain's. */
+		if (p->fill_domain &&
+		    strstr(buf_cstr(b), "%EMAILDOMAIN%") != NULL) {
+			char *who = xasprintf("postmaster@%s", dom);
+			char *z = view_fill(buf_cstr(b), who, false);
+
+			buf_reset(b);
+			buf_puts(b, z);
+			free(z);
+			free(who);
+		}
 	}
 	return true;
 }
@@ -224,15 +262,12 @@ make_patterns(struct site_run *r, struct object *view, const char *first,
 }
 
 /* site_outputs writes one domain's outputs: its files, through the
- * patterns, and its lines of the streams. */
+ * patterns, and its parts of the streams. */
 static void
-site_outputs(struct site_run *r, struct site *s, const char *dom,
-             struct site_stream *zone, struct site_stream *nmap,
-             struct site_stream *amap)
+site_outputs(struct site_run *r, struct site *s, const char *dom)
 {
 	struct site_file files[NSITE_FILES];
 	size_t n = 0;
-	struct buf *b = &r->out[OUT_ZONE];
 
 	for (size_t i = 0; i < NSITE_FILES && !r->shared; i++)
 		if (r->tt[i] != NULL) {
@@ -240,17 +275,15 @@ site_outputs(struct site_run *r, struct site *s, const char *dom,
 			files[n++].pattern = r->pat[i];
 		}
 	site_domain(s, dom, files, n);
-	if (r->shared) {
+	for (size_t k = 0; k < NSITE_PARTS; k++) {
+		struct buf *b = &r->out[PART(k)];
+
+		if (r->stream[k] == NULL)
+			continue;
 		buf_reset(b);
-		site_pattern_fill(r->pat[OUT_NMAP], dom, b);
-		site_stream_write(nmap, b->data, b->len);
-		buf_reset(b);
-		site_pattern_fill(r->pat[OUT_AMAP], dom, b);
-		site_stream_write(amap, b->data, b->len);
+		site_pattern_fill(r->pat[PART(k)], dom, b);
+		site_stream_write(r->stream[k], b->data, b->len);
 	}
-	buf_reset(b);
-	site_pattern_fill(r->pat[OUT_ZONE], dom, b);
-	site_stream_write(zone, b->data, b->len);
 }
 
 /* shared_files writes the shared layout's one set of files for the
@@ -267,18 +300,17 @@ shared_files(struct site_run *r, struct site *s, const struct model *m,
 	object_clear_list(view, "domains");
 	object_add_text(view, "domains", m->id);
 	for (size_t i = 0; i < NSITE_FILES; i++) {
-		const struct target *t = target_find(site_files[i].target);
+		const struct buf *from = &r->out[r->src[i]];
 
 		buf_reset(&r->out[i]);
 		if (r->tt[i] == NULL)
 			continue;
-		if (i == 1)
-			buf_add(&r->out[i], r->out[0].data, r->out[0].len);
-		else {
-			if (render_target(t, r->tt[i], view, true, NULL,
-			                  &r->out[i], d) != RENDER_OK)
-				return false;
-		}
+		if (r->src[i] != i)
+			buf_add(&r->out[i], from->data, from->len);
+		else if (render_target(target_find(site_files[i].target),
+		                       r->tt[i], view, true, NULL, &r->out[i],
+		                       d) != RENDER_OK)
+			return false;
 		h = h * 31 + content_hash(r->out[i].data, r->out[i].len);
 	}
 	key = xasprintf("%016llx", h);
@@ -300,8 +332,7 @@ shared_files(struct site_run *r, struct site *s, const struct model *m,
  * a spec file changed (reported). */
 static bool
 site_spec(struct site_run *r, struct site *s, const struct model *m,
-          struct object *view, struct site_stream *zone,
-          struct site_stream *nmap, struct site_stream *amap, struct diag *d)
+          struct object *view, struct diag *d)
 {
 	struct model_walk *w = model_walk_domains(m, d);
 	const char *dom = model_walk_next(w);
@@ -321,7 +352,7 @@ site_spec(struct site_run *r, struct site *s, const struct model *m,
 				r->pat[i] = site_pattern_new(
 				    r->out[i].data, r->out[i].len, NULL);
 		}
-		site_outputs(r, s, dom, zone, nmap, amap);
+		site_outputs(r, s, dom);
 		if (!copies)
 			drop_patterns(r);
 		first = false;
@@ -380,10 +411,8 @@ cmd_site(const struct opts *o)
 	struct site_stats st;
 	struct site_run r = {.shared = o->layout != NULL &&
 	                               strcmp(o->layout, "shared") == 0};
-	struct tmpl *nginx = NULL, *apache = NULL;
 	struct model **models = NULL;
 	struct buf b = BUF_INIT;
-	struct site_stream *zone = NULL, *nmap_s = NULL, *amap_s = NULL;
 	struct site *s = NULL;
 	struct view_opts nobody = {0};
 	char **known, **specs, *root = NULL;
@@ -426,19 +455,19 @@ cmd_site(const struct opts *o)
 	for (size_t i = 0; i < NOUT; i++)
 		r.out[i] = (struct buf)BUF_INIT;
 	for (size_t i = 0; i < NSITE_FILES; i++) {
-		if (i != 1 && (i != 4 || o->apple))
-			r.tt[i] = render_load(target_find(site_files[i].target),
-			                      o->templates_dir, "en", &d);
-		else if (i == 1)
-			r.tt[i] = r.tt[0];
+		r.src[i] = copy_source(i);
+		if (r.src[i] != i)
+			r.tt[i] = r.tt[r.src[i]];
+		else if (!site_files[i].apple || o->apple)
+			r.tt[i] =
+			    render_load(target_find(site_files[i].target),
+			                o->templates_dir, view_langs[0], &d);
 	}
-	nginx = site_template(o, "site-nginx.conf.mustache", &d);
-	apache = site_template(o, "site-apache.conf.mustache", &d);
-	r.dns = site_template(o, "site-dns.zone.mustache", &d);
-	if (r.shared) {
-		r.nmap = site_template(o, "site-nginx-map.mustache", &d);
-		r.amap = site_template(o, "site-apache-map.mustache", &d);
-	}
+	for (size_t k = 0; k < NSITE_PARTS; k++)
+		if (in_layout(&r, &site_parts[k]))
+			r.pt[k] =
+			    render_load(&site_parts[k].t, o->templates_dir,
+			                view_langs[0], &d);
 	/* Every spec is checked before anything is written. */
 	d.strict = o->strict;
 	d.no_notes = true;
@@ -462,11 +491,9 @@ cmd_site(const struct opts *o)
 		goto out;
 	/* One spec's list holds no name twice. */
 	done = nspecs == 1 || expect_domains(s, models, nspecs, &d);
-	zone = site_stream_open(s, "dns.zone");
-	if (r.shared) {
-		nmap_s = site_stream_open(s, "nginx-map.conf");
-		amap_s = site_stream_open(s, "apache-map.txt");
-	}
+	for (size_t k = 0; k < NSITE_PARTS; k++)
+		if (site_parts[k].per_domain && in_layout(&r, &site_parts[k]))
+			r.stream[k] = site_stream_open(s, site_parts[k].output);
 	for (size_t i = 0; i < nspecs && done && d.errors == 0; i++) {
 		struct object *view = view_build(models[i], &nobody);
 
@@ -482,18 +509,17 @@ cmd_site(const struct opts *o)
 		                     ? xasprintf("*:%s", o->listen)
 		                     : xstrdup(o->listen));
 		object_set_flag(view, "layout_shared", r.shared);
-		if (i == 0) {
+		for (size_t k = 0; k < NSITE_PARTS && i == 0; k++) {
+			const struct site_part *p = &site_parts[k];
+
+			if (p->per_domain || !in_layout(&r, p))
+				continue;
 			buf_reset(&b);
-			if (rendered(nginx, "nginx.conf", view, escape_conf, &b,
-			             &d))
-				site_file(s, "nginx.conf", b.data, b.len);
-			buf_reset(&b);
-			if (rendered(apache, "apache.conf", view, escape_conf,
-			             &b, &d))
-				site_file(s, "apache.conf", b.data, b.len);
+			if (render_target(&p->t, r.pt[k], view, false, NULL, &b,
+			                  &d) == RENDER_OK)
+				site_file(s, p->output, b.data, b.len);
 		}
-		done =
-		    site_spec(&r, s, models[i], view, zone, nmap_s, amap_s, &d);
+		done = site_spec(&r, s, models[i], view, &d);
 		object_free(view);
 	}
 	/* A run that stopped early (a failed check, a warning under
@@ -501,11 +527,9 @@ cmd_site(const struct opts *o)
 	 * must neither remove their files nor replace the manifest. */
 	if (!done || d.errors > 0)
 		site_stop(s);
-	site_stream_close(zone);
-	if (r.shared) {
-		site_stream_close(nmap_s);
-		site_stream_close(amap_s);
-	}
+	for (size_t k = 0; k < NSITE_PARTS; k++)
+		if (r.stream[k] != NULL)
+			site_stream_close(r.stream[k]);
 	/* A failed write is a system error (2); input errors give 1. */
 	if (!site_close(s))
 		rc = EXIT_USAGE;
@@ -515,15 +539,12 @@ cmd_site(const struct opts *o)
 		    st.domains, st.written, st.unchanged, st.removed);
 out:
 	for (size_t i = 0; i < NSITE_FILES; i++)
-		if (i != 1)
+		if (r.src[i] == i)
 			tmpl_free(r.tt[i]);
+	for (size_t k = 0; k < NSITE_PARTS; k++)
+		tmpl_free(r.pt[k]);
 	for (size_t i = 0; i < NOUT; i++)
 		buf_free(&r.out[i]);
-	tmpl_free(nginx);
-	tmpl_free(apache);
-	tmpl_free(r.dns);
-	tmpl_free(r.nmap);
-	tmpl_free(r.amap);
 	for (size_t i = 0; i < nspecs; i++) {
 		model_free(models[i]);
 		free(specs[i]);

@@ -8,22 +8,27 @@
 #include "view.h"
 #include "xalloc.h"
 
-/* The languages a "%s" template comes in, as --lang names them. */
-static const char *const langs[] = {"en", "ja"};
-#define NLANGS (sizeof(langs) / sizeof(langs[0]))
-
-/* A target's loaded templates, one per language when it has them. */
+/* A template set: for row i of targets[], language k of view_langs, the
+ * template is t[i * nlangs + k]; one with no "%s" is in k = 0. */
 struct tset {
-	struct tmpl *by_lang[NLANGS];
+	size_t nlangs;
+	struct tmpl **t;
 };
 
 static size_t
 lang_index(const char *lang)
 {
-	for (size_t i = 0; lang != NULL && i < NLANGS; i++)
-		if (strcmp(langs[i], lang) == 0)
+	for (size_t i = 0; lang != NULL && view_langs[i] != NULL; i++)
+		if (strcmp(view_langs[i], lang) == 0)
 			return i;
 	return 0;
+}
+
+/* slot is where v keeps t's template in language k. */
+static struct tmpl **
+slot(const struct tset *v, const struct target *t, size_t k)
+{
+	return &v->t[(size_t)(t - targets) * v->nlangs + k];
 }
 
 struct tmpl *
@@ -57,37 +62,40 @@ render_load(const struct target *t, const char *dir, const char *lang,
 struct tset *
 tset_new(void)
 {
-	return xcalloc(target_count(), sizeof(struct tset));
+	struct tset *v = xcalloc(1, sizeof(*v));
+
+	while (view_langs[v->nlangs] != NULL)
+		v->nlangs++;
+	v->t = xcalloc(target_count() * v->nlangs, sizeof(*v->t));
+	return v;
 }
 
 void
 tset_load(struct tset *v, const struct target *t, const char *dir,
           const char *lang, struct diag *d)
 {
-	struct tset *slot = &v[t - targets];
-
 	if (strstr(t->template, "%s") == NULL)
-		slot->by_lang[0] = render_load(t, dir, "en", d);
+		*slot(v, t, 0) = render_load(t, dir, view_langs[0], d);
 	else if (lang != NULL)
-		slot->by_lang[lang_index(lang)] =
-		    render_load(t, dir, langs[lang_index(lang)], d);
+		*slot(v, t, lang_index(lang)) =
+		    render_load(t, dir, view_langs[lang_index(lang)], d);
 	else
-		for (size_t k = 0; k < NLANGS; k++)
-			slot->by_lang[k] = render_load(t, dir, langs[k], d);
+		for (size_t k = 0; k < v->nlangs; k++)
+			*slot(v, t, k) = render_load(t, dir, view_langs[k], d);
 }
 
 const struct tmpl *
 tset_get(const struct tset *v, const struct target *t, const char *lang)
 {
-	return v[t - targets]
-	    .by_lang[strstr(t->template, "%s") != NULL ? lang_index(lang) : 0];
+	return *slot(v, t,
+	             strstr(t->template, "%s") != NULL ? lang_index(lang) : 0);
 }
 
 bool
 tset_loaded(const struct tset *v, const struct target *t)
 {
-	for (size_t k = 0; k < NLANGS; k++)
-		if (v[t - targets].by_lang[k] != NULL)
+	for (size_t k = 0; k < v->nlangs; k++)
+		if (*slot(v, t, k) != NULL)
 			return true;
 	return false;
 }
@@ -95,9 +103,11 @@ tset_loaded(const struct tset *v, const struct target *t)
 void
 tset_free(struct tset *v)
 {
-	for (size_t i = 0; v != NULL && targets[i].name != NULL; i++)
-		for (size_t k = 0; k < NLANGS; k++)
-			tmpl_free(v[i].by_lang[k]);
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < target_count() * v->nlangs; i++)
+		tmpl_free(v->t[i]);
+	free(v->t);
 	free(v);
 }
 

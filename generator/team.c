@@ -25,7 +25,10 @@ render_person(const struct opts *o, const struct model *m,
 	struct buf path = BUF_INIT;
 	int absent = -1; /* dir (or -o FILE) is missing; -1: not yet known */
 
-	who.no_apple = !wanted(o, target_find("apple"));
+	who.no_apple = true;
+	for (const struct target *t = targets; t->name != NULL; t++)
+		if (t->apple_ids && wanted(o, t))
+			who.no_apple = false;
 	view = view_build(m, &who);
 
 	for (size_t i = 0; targets[i].name != NULL; i++) {
