@@ -57,6 +57,7 @@ const struct target targets[] = {
      .mode = 0600,
      .per_user = true,
      .install = ".mbsyncrc",
+     .maildir = true,
      .needs = "imap_primary",
      .needs_why = "mbsync speaks only IMAP and the spec has no [imap] server",
      .help = "mbsync (isync 1.4/1.5) configuration (~/.mbsyncrc)"},
@@ -89,6 +90,7 @@ const struct target targets[] = {
      .check = xml_check,
      .finish = finish_sign,
      .mode = 0644,
+     .apple_ids = true,
      .help = "Apple configuration profile (com.apple.mail.managed), "
              "signed with --sign-cert"},
     {.name = NULL},

@@ -38,6 +38,11 @@ struct target {
 	unsigned mode;         /* file permissions */
 	bool per_user;         /* only with --email: it names one person */
 	const char *install;   /* install: its path under the home, or NULL */
+	bool maildir;          /* install makes the Maildir it names (mbsync
+	                          does not create its top directory) */
+	bool apple_ids;        /* its view needs the Apple identifiers (two
+	                          SHA-1 digests a person); left out when no
+	                          target rendered has this */
 	const char *needs;     /* a view list that must not be empty ... */
 	const char *needs_why; /* ... and what to say when it is */
 	const char *help;      /* one line for `mailconf list` */

@@ -270,6 +270,17 @@ email_ok(const char *email)
 	return model_domain_error(at + 1) == NULL;
 }
 
+const char *const view_langs[] = {"en", "ja", NULL};
+
+static bool
+known_lang(const char *lang)
+{
+	for (size_t i = 0; view_langs[i] != NULL; i++)
+		if (strcmp(view_langs[i], lang) == 0)
+			return true;
+	return false;
+}
+
 bool
 view_opts_check(const struct view_opts *o, const struct loc *at,
                 const char *(*label)(const char *option), struct diag *d)
@@ -325,10 +336,15 @@ view_opts_check(const struct view_opts *o, const struct loc *at,
 		           lbl(&c, "--incoming"), o->incoming);
 		ok = false;
 	}
-	if (o->lang != NULL && strcmp(o->lang, "en") != 0 &&
-	    strcmp(o->lang, "ja") != 0) {
-		diag_error(d, at, "%s: \"%s\" is neither en nor ja",
-		           lbl(&c, "--lang"), o->lang);
+	if (o->lang != NULL && !known_lang(o->lang)) {
+		struct buf list = BUF_INIT;
+
+		for (size_t i = 0; view_langs[i] != NULL; i++)
+			buf_printf(&list, "%s %s", i == 0 ? "neither" : " nor",
+			           view_langs[i]);
+		diag_error(d, at, "%s: \"%s\" is %s", lbl(&c, "--lang"),
+		           o->lang, buf_cstr(&list));
+		buf_free(&list);
 		ok = false;
 	}
 	if (o->mda != NULL && o->smtp_host != NULL) {
@@ -717,7 +733,7 @@ struct object *
 view_build(const struct model *m, const struct view_opts *o)
 {
 	struct object *root = object_new(view_schema);
-	const char *lang = o->lang != NULL ? o->lang : "en";
+	const char *lang = o->lang != NULL ? o->lang : view_langs[0];
 	const struct server *fetch;
 	bool first_in = true, first_out = true, oauth = false;
 	struct object **built = xcalloc(m->nservers + 1, sizeof(*built));

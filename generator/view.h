@@ -30,6 +30,10 @@ struct view_opts {
 	                          identifiers (two SHA-1 digests a person) */
 };
 
+/* The languages --lang names (and a "%s" template comes in), the default
+ * first; ends with NULL. */
+extern const char *const view_langs[];
+
 /* The schema of the root scope; every template is checked against it. */
 extern const struct field view_schema[];
 

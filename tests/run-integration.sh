@@ -41,6 +41,86 @@ expect_status 2 "check without spec" "$bin" check
 expect_status 0 "--help" "$bin" --help
 expect_status 0 "--version" "$bin" --version
 
+# Each command takes only its own options. A usage error is one line and
+# a pointer to the command's help, on stderr, with exit status 2.
+expect_usage() { # command message args...
+	cmd=$1 msg=$2
+	shift 2
+	"$bin" "$cmd" "$@" >"$tmp/stdout" 2>"$tmp/stderr"
+	got=$?
+	printf "mailconf: %s\nsee 'mailconf %s --help'\n" "$msg" "$cmd" >"$tmp/want"
+	if [ "$got" = 2 ] && cmp -s "$tmp/want" "$tmp/stderr" && [ ! -s "$tmp/stdout" ]; then ok; else
+		fail "$cmd $*: exit $got, expected 2 and exactly:"
+		cat "$tmp/want"
+		echo "got:"
+		cat "$tmp/stderr"
+	fi
+}
+expect_usage generate "generate: --dry-run is not an option of generate" --preset gmail --out "$tmp/x" --dry-run
+expect_usage generate "generate: --home is not an option of generate" --preset gmail --out "$tmp/x" --home "$tmp"
+expect_usage generate "generate: --layout is not an option of generate" --preset gmail --out "$tmp/x" --layout=tree
+expect_usage check "check: --force is not an option of check" --preset gmail --force
+expect_usage check "check: -o is not an option of check" --preset gmail -t thunderbird -o -
+expect_usage site "site: --email is not an option of site" "$top/presets/gmail.ini" --out "$tmp/x" --email a@gmail.com
+expect_usage site "site: --dry-run is not an option of site" "$top/presets/gmail.ini" --out "$tmp/x" --dry-run
+expect_usage site "site: -t is not an option of site" "$top/presets/gmail.ini" --out "$tmp/x" -t thunderbird
+expect_usage install "install: --out is not an option of install" --preset gmail --email a@gmail.com --out "$tmp/x"
+expect_usage install "install: --users is not an option of install" --preset gmail --users "$tmp/u.csv"
+expect_usage install "install: --sign-cert is not an option of install" --email a@gmail.com --sign-cert c.pem
+expect_usage import "import: --email is not an option of import" a.xml --out "$tmp/x" --email a@gmail.com
+expect_usage import "import: --templates is not an option of import" a.xml --out "$tmp/x" --templates "$tmp"
+expect_usage list "list: --force is not an option of list" --force
+expect_usage list "list: -q is not an option of list" -q
+expect_usage generate "generate: unknown option --bogus" --preset gmail --out "$tmp/x" --bogus
+expect_usage generate "generate: unknown option --bogus" --preset gmail --out "$tmp/x" --bogus=1
+expect_usage generate "generate: option --force takes no value" --preset gmail --out "$tmp/x" --force=yes
+expect_usage generate "generate: option --preset needs a value" --preset
+expect_usage generate "generate: option -t needs a value" --preset gmail -t --out "$tmp/x"
+expect_usage site "site: option --out needs a value" "$top/presets/gmail.ini" --out=
+expect_usage generate "generate needs --out DIR, or -o FILE for one target" --preset gmail
+"$bin" frobnicate >"$tmp/stdout" 2>"$tmp/stderr"
+[ $? = 2 ] && [ "$(cat "$tmp/stderr")" = "mailconf: unknown command \"frobnicate\"
+see 'mailconf --help'" ] && ok || fail "unknown command: $(cat "$tmp/stderr")"
+[ ! -e "$tmp/x" ] && ok || fail "a foreign option wrote $tmp/x"
+
+# COMMAND --help: its synopsis and its options, one a line, on stdout.
+for c in generate check install import site list; do
+	expect_status 0 "$c --help" "$bin" "$c" --help
+	grep -q "^usage: mailconf $c" "$tmp/stdout" && ok || fail "$c --help: no synopsis"
+	[ ! -s "$tmp/stderr" ] && ok || fail "$c --help wrote to stderr"
+	cp "$tmp/stdout" "$tmp/help-$c"
+done
+has_opt() { # command option present(1|0)
+	if grep -q -- "^  \(-[a-z], \)\?$2\( \|$\)" "$tmp/help-$1"; then got=1; else got=0; fi
+	[ "$got" = "$3" ] && ok || fail "$1 --help: $2 listed=$got, expected $3"
+}
+has_opt generate --users 1
+has_opt generate --keep-going 1
+has_opt generate --sign-cert 1
+has_opt generate --output 1
+has_opt generate --dry-run 0
+has_opt generate --home 0
+has_opt install --dry-run 1
+has_opt install --home 1
+has_opt install --email 1
+has_opt install --out 0
+has_opt check --strict 1
+has_opt check --users 1
+has_opt check --force 0
+has_opt site --layout 1
+has_opt site --apple 1
+has_opt site --email 0
+has_opt import --output 1
+has_opt import --email 0
+has_opt list --presets 1
+has_opt list --force 0
+"$bin" help site >"$tmp/stdout" 2>&1
+cmp -s "$tmp/stdout" "$tmp/help-site" && ok || fail "help site differs from site --help"
+expect_status 0 "--help" "$bin" --help
+for c in generate check install import site list; do
+	grep -q "^  $c " "$tmp/stdout" && ok || fail "--help does not list $c"
+done
+
 # list names the targets and the presets.
 expect_status 0 "list" "$bin" list
 grep -q "thunderbird .*config-v1.1.xml" "$tmp/stdout" && ok || fail "list lacks the thunderbird target"

@@ -514,7 +514,7 @@ fi
 
 # --- e. copies of one rendering -------------------------------------------------
 # A spec's files, map lines and zone records are rendered once, for a
-# stand-in name (SITE_HOLE in generator/main.c), and copied for each
+# stand-in name (SITE_HOLE in generator/cmd_site.c), and copied for each
 # domain with its name put in. Each copy must be what rendering for that
 # domain gives: generate's files (as in a.), and the map lines and zone
 # records of a site of that domain alone (which copies nothing unchecked:

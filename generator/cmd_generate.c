@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/* mailconf generate and check: a spec, for a person or a team, checked
+ * whole, then written (generate). */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "spec.h"
+#include "team.h"
+#include "xalloc.h"
+
+/* skipped lists the per-user targets left out for want of --email. */
+static char *
+skipped(const struct opts *o)
+{
+	struct buf b = BUF_INIT;
+	char *s;
+
+	for (const struct target *t = targets; t->name != NULL; t++)
+		if (o->targets == NULL && !wanted(o, t))
+			buf_printf(&b, "%s%s", b.len > 0 ? ", " : "", t->name);
+	s = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+	return s;
+}
+
+static int
+cmd_generate_or_check(const struct opts *o, bool generate)
+{
+	struct diag d = DIAG_INIT;
+	struct tset *tmpls;
+	char **known;
+	size_t nwanted = 0;
+	int rc = check_targets(o);
+
+	if (rc != 0)
+		return rc;
+	if (o->nspecs == 0 && o->preset == NULL)
+		return usage(
+		    o,
+		    "%s needs a SPEC file, --preset NAME, or an --email "
+		    "whose domain a preset serves",
+		    o->command);
+	if (generate && o->nspecs > 1)
+		return usage(o, "generate takes one SPEC");
+	if (generate && (o->out_dir == NULL) == (o->out_file == NULL))
+		return usage(o, "generate needs --out DIR, or -o FILE for one "
+		                "target");
+	if (o->finish.sign_cert != NULL && o->finish.sign_key == NULL)
+		return usage(o, "--sign-cert needs --sign-key");
+	if (o->finish.sign_cert == NULL &&
+	    (o->finish.sign_key != NULL || o->finish.sign_chain != NULL))
+		return usage(o, "--sign-key and --sign-chain need --sign-cert");
+	if (!view_opts_check(&o->user, NULL, NULL, &d)) {
+		/* The messages say what is wrong; the usage would bury them. */
+		diag_flush(&d, stderr);
+		diag_free(&d);
+		return EXIT_USAGE;
+	}
+	d.strict = o->strict;
+	d.no_notes = generate;
+	tmpls = load_templates(o, &d, &nwanted);
+	if (o->out_file != NULL && nwanted != 1) {
+		rc = usage(o, "-o writes one target: choose it with --target");
+		goto out;
+	}
+	if (o->users != NULL && o->out_dir == NULL) {
+		rc = usage(o,
+		           "--users writes a directory per person: give --out");
+		goto out;
+	}
+	known = spec_known_hosts(o->presets_dir);
+	for (size_t i = 0; i < (o->nspecs > 0 ? o->nspecs : 1); i++) {
+		struct model *m = load_model(
+		    o, o->nspecs > 0 ? o->specs[i] : NULL, known, &d);
+		struct people v;
+		struct person p;
+
+		if (m == NULL || d.errors > 0 || !people_open(o, &v, &d)) {
+			model_free(m);
+			continue;
+		}
+		while (people_next(&v, &p))
+			emit(o, m, tmpls, &p,
+			     generate && o->out_dir != NULL ? R_EXISTING
+			                                    : R_SKETCH,
+			     false, &d, &d, NULL, NULL);
+		/* Bad rows stop everything, unless --keep-going: then the
+		 * good rows are written and the status still says 1. */
+		if (generate && (d.errors == 0 || o->keep_going)) {
+			int written = 0, unchanged = 0;
+
+			rc = o->out_dir != NULL
+			         ? write_team(o, m, tmpls, &v, &d, &written,
+			                      &unchanged)
+			         : write_one(o, m, tmpls, &v, &d, &written,
+			                     &unchanged);
+			if (rc == 0 && (d.errors == 0 || o->keep_going) &&
+			    !o->quiet && !to_stdout(o)) {
+				char *left = skipped(o);
+
+				say("mailconf: %d written, %d unchanged%s%s\n",
+				    written, unchanged,
+				    *left != '\0'
+				        ? "; not written without --email: "
+				        : "",
+				    left);
+				free(left);
+			}
+		}
+		users_close(v.users);
+		model_free(m);
+	}
+	spec_free_names(known);
+out:
+	tset_free(tmpls);
+	return finish(&d, rc);
+}
+
+int
+cmd_generate(const struct opts *o)
+{
+	return cmd_generate_or_check(o, true);
+}
+
+int
+cmd_check(const struct opts *o)
+{
+	return cmd_generate_or_check(o, false);
+}
