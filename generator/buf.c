@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Growable byte buffer. */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
+#include "input.h"
 #include "xalloc.h"
 
 static void
@@ -106,21 +106,8 @@ buf_reserve(struct buf *b, size_t n)
 int
 buf_read_file(struct buf *b, const char *path, size_t max)
 {
-	FILE *f = fopen(path, "rb");
-	size_t start = b->len, n;
-	char chunk[65536];
-	int err;
+	const char *why;
+	int rc = input_read(b, path, max, 0, &why);
 
-	if (f == NULL)
-		return -1;
-	while (b->len - start <= max &&
-	       (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(b, chunk, n);
-	err = ferror(f) ? errno : 0;
-	fclose(f);
-	if (err != 0) {
-		errno = err;
-		return -1;
-	}
-	return b->len - start > max ? 1 : 0;
+	return rc == 0 ? 0 : rc == INPUT_TOO_LARGE ? 1 : -1;
 }

@@ -25,9 +25,10 @@ void buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* buf_reserve makes room for n bytes in total (data then has cap >= n). */
 void buf_reserve(struct buf *b, size_t n);
-/* buf_read_file appends the file at path to b, reading at most max + 1
- * bytes. Returns 0; -1 with errno set when it cannot be opened or read;
- * 1 when the file is larger than max (b then holds part of it). */
+/* buf_read_file appends the regular file at path to b (input_read, which
+ * says why it failed). Returns 0; -1 when it cannot be opened or read, or
+ * is no regular file; 1 when the file is larger than max. b is then as it
+ * was. */
 int buf_read_file(struct buf *b, const char *path, size_t max);
 /* buf_cstr returns the contents as a C string ("" when empty); borrowed. */
 const char *buf_cstr(const struct buf *b);

@@ -11,7 +11,9 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "buf.h"
 #include "crypto.h"
+#include "input.h"
 #include "xalloc.h"
 
 /* mailconf's own UUID namespace, 6d61696c-636f-4e66-9a3e-517b2c8044d1
@@ -78,6 +80,28 @@ ssl_error(struct diag *d, const char *what, const char *path)
 	ERR_clear_error();
 }
 
+/* A certificate, a key or a chain is a few kilobytes. */
+#define MAX_PEM (1024 * 1024)
+
+/* open_pem reads the PEM file at path into b (through input_read: a FIFO
+ * named as a key must not hang the run) and returns a memory BIO over it,
+ * which b must outlive; NULL, reported, when it cannot be read. */
+static BIO *
+open_pem(const char *path, struct buf *b, const char *what, struct diag *d)
+{
+	const char *why;
+	int rc;
+
+	buf_reset(b);
+	rc = input_read(b, path, MAX_PEM, 0, &why);
+	if (rc != 0) {
+		diag_error(d, NULL, "signing: cannot %s %s: %s", what, path,
+		           rc == INPUT_TOO_LARGE ? "larger than 1 MiB" : why);
+		return NULL;
+	}
+	return BIO_new_mem_buf(buf_cstr(b), (int)b->len);
+}
+
 bool
 crypto_sign(struct buf *data, const char *cert_path, const char *key_path,
             const char *chain_path, struct diag *d)
@@ -88,18 +112,22 @@ crypto_sign(struct buf *data, const char *cert_path, const char *key_path,
 	STACK_OF(X509) *chain = NULL;
 	CMS_ContentInfo *cms = NULL;
 	BUF_MEM *mem;
+	struct buf pem = BUF_INIT;
 	bool ok = false, asked = false;
 
-	f = BIO_new_file(cert_path, "r");
-	if (f == NULL ||
-	    (cert = PEM_read_bio_X509(f, NULL, NULL, NULL)) == NULL) {
+	f = open_pem(cert_path, &pem, "read the certificate", d);
+	if (f == NULL)
+		goto out;
+	if ((cert = PEM_read_bio_X509(f, NULL, NULL, NULL)) == NULL) {
 		ssl_error(d, "read the certificate", cert_path);
 		goto out;
 	}
 	BIO_free(f);
-	f = BIO_new_file(key_path, "r");
-	if (f == NULL || (key = PEM_read_bio_PrivateKey(f, NULL, no_prompt,
-	                                                &asked)) == NULL) {
+	f = open_pem(key_path, &pem, "read the private key in", d);
+	if (f == NULL)
+		goto out;
+	if ((key = PEM_read_bio_PrivateKey(f, NULL, no_prompt, &asked)) ==
+	    NULL) {
 		if (asked) {
 			ERR_clear_error();
 			diag_error(
@@ -126,11 +154,9 @@ crypto_sign(struct buf *data, const char *cert_path, const char *key_path,
 		X509 *c;
 
 		BIO_free(f);
-		f = BIO_new_file(chain_path, "r");
-		if (f == NULL) {
-			ssl_error(d, "read the chain", chain_path);
+		f = open_pem(chain_path, &pem, "read the chain", d);
+		if (f == NULL)
 			goto out;
-		}
 		/* A "fullchain" file starts with the signer itself. */
 		while ((c = PEM_read_bio_X509(f, NULL, NULL, NULL)) != NULL)
 			if (X509_cmp(c, cert) == 0)
@@ -160,6 +186,10 @@ crypto_sign(struct buf *data, const char *cert_path, const char *key_path,
 	ok = true;
 out:
 	BIO_free(f);
+	/* It held the private key. */
+	if (pem.data != NULL)
+		OPENSSL_cleanse(pem.data, pem.cap);
+	buf_free(&pem);
 	BIO_free(in);
 	BIO_free(out);
 	CMS_ContentInfo_free(cms);

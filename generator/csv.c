@@ -9,9 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "csv.h"
+#include "input.h"
+#include "strmap.h"
 #include "text.h"
 #include "xalloc.h"
 
@@ -252,6 +255,14 @@ prescan(FILE *f, const char *path, struct diag *d)
 	return true;
 }
 
+static bool
+same_column(const void *ctx, size_t i, const char *name, size_t n)
+{
+	const char *have = ((const struct csv *)ctx)->header[i];
+
+	return strncmp(have, name, n) == 0 && have[n] == '\0';
+}
+
 static void
 seek_to(struct csv_private *r, long offset, int line)
 {
@@ -267,14 +278,25 @@ seek_to(struct csv_private *r, long offset, int line)
 struct csv *
 csv_open(const char *path, struct diag *d)
 {
-	FILE *f = fopen(path, "r");
+	const char *why;
+	int fd = input_open(path, MAX_CSV, 0, &why);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+	struct strmap *names;
 	struct csv_private *r;
 	struct csv *c;
 	bool bad;
 
+	if (fd == INPUT_TOO_LARGE) {
+		struct loc at = {path, 0, NULL, NULL, 0};
+
+		diag_error(d, &at, "larger than %d MiB", MAX_CSV >> 20);
+		return NULL;
+	}
 	if (f == NULL) {
 		diag_error(d, NULL, "cannot open %s: %s", path,
-		           strerror(errno));
+		           fd == INPUT_FAILED ? why : strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return NULL;
 	}
 	if (!prescan(f, path, d)) {
@@ -316,19 +338,24 @@ csv_open(const char *path, struct diag *d)
 		for (char *p = c->header[i]; *p != '\0'; p++)
 			*p = (char)tolower((unsigned char)*p);
 	}
-	for (size_t i = 0; i < c->ncols; i++)
-		for (size_t k = 0; k < i; k++)
-			if (strcmp(c->header[i], c->header[k]) == 0) {
-				struct loc at = {path, 1, NULL, NULL, 0};
+	names = strmap_new(same_column, c);
+	for (size_t i = 0; i < c->ncols; i++) {
+		size_t k =
+		    strmap_put(names, c->header[i], strlen(c->header[i]), i);
 
-				diag_error(
-				    d, &at,
-				    "column %zu: duplicate column \"%s\"; "
-				    "it is also column %zu",
-				    i + 1, c->header[i], k + 1);
-				csv_close(c);
-				return NULL;
-			}
+		if (k != STRMAP_NONE) {
+			struct loc at = {path, 1, NULL, NULL, 0};
+
+			diag_error(d, &at,
+			           "column %zu: duplicate column \"%s\"; it is "
+			           "also column %zu",
+			           i + 1, c->header[i], k + 1);
+			strmap_free(names);
+			csv_close(c);
+			return NULL;
+		}
+	}
+	strmap_free(names);
 	r->first = r->pos;
 	return c;
 }

@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "import.h"
+#include "input.h"
 #include "model.h"
 #include "text.h"
 #include "xalloc.h"
@@ -750,12 +751,12 @@ static char *
 slurp(const char *path, size_t *len, struct diag *d)
 {
 	struct buf b = BUF_INIT;
-	int rc = buf_read_file(&b, path, MAX_XML);
+	const char *why;
+	int rc = input_read(&b, path, MAX_XML, 0, &why);
 
-	if (rc < 0)
-		diag_error(d, NULL, "cannot open %s: %s", path,
-		           strerror(errno));
-	else if (rc > 0) {
+	if (rc == INPUT_FAILED)
+		diag_error(d, NULL, "cannot open %s: %s", path, why);
+	else if (rc == INPUT_TOO_LARGE) {
 		struct loc at = {path, 0, NULL, NULL, 0};
 
 		diag_error(d, &at, "larger than %d KiB; not a provider file",

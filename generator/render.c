@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "input.h"
 #include "render.h"
 #include "view.h"
 #include "xalloc.h"
@@ -43,13 +44,15 @@ render_load(const struct target *t, const char *dir, const char *lang,
 	                         : xasprintf("%s/%s", dir, t->template);
 	struct buf text = BUF_INIT;
 	struct tmpl *tp = NULL;
-	/* Templates are a few kilobytes; this bounds a hostile one. */
-	int rc = buf_read_file(&text, path, 16 * 1024 * 1024);
+	const char *why;
+	/* Templates are a few kilobytes; this bounds a hostile one. A link
+	 * in a template directory could lead anywhere. */
+	int rc =
+	    input_read(&text, path, 16 * 1024 * 1024, INPUT_NOFOLLOW, &why);
 
-	if (rc < 0)
-		diag_error(d, NULL, "cannot open template %s: %s", path,
-		           strerror(errno));
-	else if (rc > 0)
+	if (rc == INPUT_FAILED)
+		diag_error(d, NULL, "cannot open template %s: %s", path, why);
+	else if (rc == INPUT_TOO_LARGE)
 		diag_error(d, NULL, "template %s is larger than 16 MiB", path);
 	else
 		tp =

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* INI spec (+ the preset it names) -> source entries; the only file that uses
  * iniparser. */
-/* memfd_create: iniparser reads only paths, and a lean load hands it the
- * spec a piece at a time. */
+/* memfd_create: iniparser reads only paths, and is handed the spec a
+ * piece at a time. */
 #define _GNU_SOURCE
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -20,7 +20,9 @@
 #include <iniparser/iniparser.h>
 
 #include "buf.h"
+#include "input.h"
 #include "spec.h"
+#include "strmap.h"
 #include "text.h"
 #include "xalloc.h"
 
@@ -39,6 +41,9 @@ struct scan {
 	int errors;
 	char *section; /* current section, owned */
 	int section_line;
+	/* This file's sections and entries by name, for the duplicate
+	 * checks (src's indices; owned, made when first needed). */
+	struct strmap *sections, *entries;
 	bool skip; /* in a section already reported as broken */
 	/* A lean load leaves the values of [defer_section] defer_key and
 	 * defer_key.NAME in the file (NULL: keep every value). */
@@ -49,30 +54,6 @@ struct scan {
 	size_t raw_len;
 	unsigned long long raw_sum;
 };
-
-static char *
-read_file(const char *path, size_t *len, struct diag *d)
-{
-	struct buf b = BUF_INIT;
-	int rc = buf_read_file(&b, path, MAX_FILE);
-
-	if (rc < 0) {
-		struct loc at = {NULL, 0, NULL, NULL, 0};
-
-		diag_error(d, &at, "cannot open %s: %s", path, strerror(errno));
-	} else if (rc > 0) {
-		struct loc at = {path, 0, NULL, NULL, 0};
-
-		diag_error(d, &at, "file is larger than %d MiB",
-		           MAX_FILE / (1024 * 1024));
-	}
-	if (rc != 0) {
-		buf_free(&b);
-		return NULL;
-	}
-	*len = b.len;
-	return b.data != NULL ? b.data : xstrdup("");
-}
 
 static void serr(struct scan *s, int line, const char *section, const char *key,
                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -130,15 +111,51 @@ find_entry(const struct source *src, const char *file, const char *section,
 	return NULL;
 }
 
-static const struct section *
-find_section(const struct source *src, const char *file, const char *name)
+static bool
+same_section(const void *ctx, size_t i, const char *name, size_t n)
 {
-	for (size_t i = 0; i < src->nsections; i++)
-		if ((file == NULL ||
-		     strcmp(src->sections[i].file, file) == 0) &&
-		    strcmp(src->sections[i].name, name) == 0)
-			return &src->sections[i];
-	return NULL;
+	const char *have = ((const struct source *)ctx)->sections[i].name;
+
+	return strncmp(have, name, n) == 0 && have[n] == '\0';
+}
+
+/* An entry's name in a map is "SECTION\0KEY". */
+static bool
+same_entry(const void *ctx, size_t i, const char *name, size_t n)
+{
+	const struct entry *e = &((const struct source *)ctx)->entries[i];
+	size_t ls = strlen(e->section);
+
+	return ls < n && memcmp(e->section, name, ls) == 0 &&
+	       name[ls] == '\0' &&
+	       strncmp(e->key, name + ls + 1, n - ls - 1) == 0 &&
+	       e->key[n - ls - 1] == '\0';
+}
+
+/* entry_put maps section/key to entry i of src in m: the index of the
+ * entry that had the name already, or STRMAP_NONE. */
+static size_t
+entry_put(struct strmap *m, const char *section, const char *key, size_t i)
+{
+	size_t ls = strlen(section), lk = strlen(key), had;
+	char *name = xmalloc(ls + lk + 2);
+
+	memcpy(name, section, ls + 1);
+	memcpy(name + ls + 1, key, lk + 1);
+	had = strmap_put(m, name, ls + lk + 1, i);
+	free(name);
+	return had;
+}
+
+/* scan_done frees what a scan holds. */
+static void
+scan_done(struct scan *s)
+{
+	free(s->section);
+	s->section = NULL;
+	strmap_free(s->sections);
+	strmap_free(s->entries);
+	s->sections = s->entries = NULL;
 }
 
 static void
@@ -178,16 +195,19 @@ scan_section(struct scan *s, char *p, size_t n, int line)
 	}
 	s->section = name;
 	s->section_line = line;
+	if (s->sections == NULL)
+		s->sections = strmap_new(same_section, s->src);
 	{
-		const struct section *dup = find_section(s->src, s->file, name);
+		size_t dup = strmap_put(s->sections, name, strlen(name),
+		                        s->src->nsections);
 
-		s->skip = dup != NULL;
-		if (dup != NULL) {
+		s->skip = dup != STRMAP_NONE;
+		if (dup != STRMAP_NONE) {
 			serr(s, line, name, NULL,
 			     "duplicate section; it was opened on line %d (a "
 			     "second server needs its own name, e.g. "
 			     "[%s.backup])",
-			     dup->line, name);
+			     s->src->sections[dup].line, name);
 			return;
 		}
 	}
@@ -276,7 +296,7 @@ scan_key(struct scan *s, char *p, size_t n, int line)
 	char *eq = memchr(p, '=', n);
 	char *key, *raw, *value;
 	const char *ctl;
-	const struct entry *dup;
+	size_t dup;
 
 	if (eq == NULL) {
 		serr(s, line, s->section, NULL,
@@ -315,10 +335,13 @@ scan_key(struct scan *s, char *p, size_t n, int line)
 		free(value);
 		goto out;
 	}
-	dup = find_entry(s->src, s->file, s->section, key);
-	if (dup != NULL) {
+	if (s->entries == NULL)
+		s->entries = strmap_new(same_entry, s->src);
+	dup = entry_put(s->entries, s->section, key, s->src->nentries);
+	if (dup != STRMAP_NONE) {
 		serr(s, line, s->section, key,
-		     "duplicate key; it was already set on line %d", dup->line);
+		     "duplicate key; it was already set on line %d",
+		     s->src->entries[dup].line);
 		free(value);
 		goto out;
 	}
@@ -441,26 +464,52 @@ struct lines {
 	char buf[LINE_BUF + 1]; /* + 1: scan_line may write p[n] */
 	size_t start, end;
 	long off;  /* the file offset of buf[0] */
+	long left; /* what it may still read: MAX_FILE + 1 in all */
 	bool eof;  /* read gave 0 */
 	bool skip; /* the rest of a cut line is still to be passed over */
 	int err;   /* errno of a failed read, or 0 */
 };
 
+static struct lines *
+lines_new(int fd)
+{
+	struct lines *r = xcalloc(1, sizeof(*r));
+
+	r->fd = fd;
+	r->left = MAX_FILE + 1;
+	return r;
+}
+
+/* too_large says whether r read more than MAX_FILE bytes: the file grew
+ * after it was opened. */
+static bool
+too_large(const struct lines *r)
+{
+	return r->left == 0;
+}
+
 /* fill moves what is left to the front and reads more; false on error. */
 static bool
 fill(struct lines *r)
 {
+	size_t want;
 	ssize_t k;
 
 	memmove(r->buf, r->buf + r->start, r->end - r->start);
 	r->off += (long)r->start;
 	r->end -= r->start;
 	r->start = 0;
-	k = read(r->fd, r->buf + r->end, LINE_BUF - r->end);
+	want = LINE_BUF - r->end;
+	if ((long)want > r->left)
+		want = (size_t)r->left;
+	do
+		k = read(r->fd, r->buf + r->end, want);
+	while (k < 0 && errno == EINTR);
 	if (k < 0) {
 		r->err = errno;
 		return false;
 	}
+	r->left -= (long)k;
 	r->eof = k == 0;
 	r->end += (size_t)k;
 	return true;
@@ -514,18 +563,26 @@ line_sum(const char *p, size_t n)
 	return h;
 }
 
+static void
+report_too_large(struct diag *d, const char *path)
+{
+	struct loc at = {path, 0, NULL, NULL, 0};
+
+	diag_error(d, &at, "file is larger than %d MiB",
+	           MAX_FILE / (1024 * 1024));
+}
+
 /* scan_stream is scan over a file read a line at a time; false when it
  * cannot be read (reported). */
 static bool
 scan_stream(struct scan *s, int fd, const char *path)
 {
-	struct lines *r = xcalloc(1, sizeof(*r));
+	struct lines *r = lines_new(fd);
 	char *p;
 	size_t n;
 	int line = 0;
 	bool ok;
 
-	r->fd = fd;
 	while (next_line(r, &p, &n, &s->at)) {
 		if (line == 0 && has_bom(p, n)) {
 			bom_error(s);
@@ -535,14 +592,15 @@ scan_stream(struct scan *s, int fd, const char *path)
 		s->raw_sum = line_sum(p, n);
 		scan_line(s, p, n, ++line);
 	}
-	ok = r->err == 0;
-	if (!ok) {
+	ok = r->err == 0 && !too_large(r);
+	if (r->err != 0) {
 		struct loc at = {NULL, 0, NULL, NULL, 0};
 
 		diag_error(s->d, &at, "cannot open %s: %s", path,
 		           strerror(r->err));
-		s->errors++;
-	}
+	} else if (too_large(r))
+		report_too_large(s->d, path);
+	s->errors += !ok;
 	free(r);
 	return ok;
 }
@@ -579,7 +637,8 @@ static char *
 reread(const struct entry *e, struct diag *d)
 {
 	struct loc at = {e->file, e->line, e->section, e->key, 0};
-	int fd = open(e->file, O_RDONLY);
+	const char *why;
+	int fd = input_open(e->file, MAX_FILE, 0, &why);
 	char *raw = xmalloc(e->len + 1), *value = NULL;
 	bool same = fd >= 0 &&
 	            pread(fd, raw, e->len, e->offset) == (ssize_t)e->len &&
@@ -601,7 +660,7 @@ reread(const struct entry *e, struct diag *d)
 			value = one->entries[0].value;
 			one->entries[0].value = NULL;
 		}
-		free(s.section);
+		scan_done(&s);
 		diag_free(&quiet);
 		source_free(one);
 	}
@@ -667,103 +726,111 @@ ini_load(const char *path, const char *file, struct diag *d)
 	return dict;
 }
 
-static bool
-load_values(struct source *src, size_t first, const char *path, struct diag *d)
-{
-	dictionary *dict = ini_load(path, path, d);
-	bool ok;
-
-	if (dict == NULL)
-		return false;
-	ok = take_values(dict, src, &first, 0, path, d);
-	iniparser_freedict(dict);
-	return ok;
-}
-
-/* A lean load hands iniparser this much of the file at a time. */
+/* iniparser reads the file a piece at a time, from a memory file that
+ * holds the lines mailconf scanned: it never opens the user's path (which
+ * may have become a FIFO since), and its dictionary, which finds a name
+ * by walking every entry, stays small: a dictionary of 100,000 keys would
+ * take minutes. A piece ends at a line end, and iniparser keeps no state
+ * across lines but the section, which each piece restates. */
 #define PIECE 65536
+#define PIECE_LINES 128
 
-/* load_piece has iniparser read piece (the lines before line upto, the
- * first of them preceded by the header of the section they continue)
- * through the memory file mem, and takes the values of those lines. */
-static bool
-load_piece(struct source *src, size_t *i, int upto, const struct buf *piece,
-           int mem, const char *path, struct diag *d)
-{
-	char proc[64];
-	dictionary *dict;
+struct pieces {
+	struct source *src;
+	const char *path, *file; /* file: as src->files holds it */
+	struct diag *d;
+	int mem;             /* the memory file iniparser reads */
+	size_t i;            /* the next entry whose value to take */
+	size_t sec;          /* the sections that start before the piece */
+	const char *section; /* the section the piece continues, or NULL */
+	struct buf text;
+	int lines;
 	bool ok;
+};
 
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", mem);
-	if (ftruncate(mem, 0) != 0 ||
-	    pwrite(mem, piece->data, piece->len, 0) != (ssize_t)piece->len) {
+static void
+pieces_start(struct pieces *pc, struct source *src, size_t first,
+             const char *path, const char *file, struct diag *d)
+{
+	*pc = (struct pieces){.src = src,
+	                      .path = path,
+	                      .file = file,
+	                      .d = d,
+	                      .mem = memfd_create("spec", MFD_CLOEXEC),
+	                      .i = first,
+	                      .ok = true};
+	if (pc->mem < 0) {
 		struct loc at = {path, 0, NULL, NULL, 0};
 
 		diag_error(d, &at, "cannot hand the file to iniparser: %s",
 		           strerror(errno));
-		return false;
+		pc->ok = false;
 	}
-	dict = ini_load(proc, path, d);
-	if (dict == NULL)
-		return false;
-	ok = take_values(dict, src, i, upto, path, d);
-	iniparser_freedict(dict);
-	return ok;
 }
 
-/* load_values_lean is load_values a piece at a time, so that iniparser's
- * dictionary never holds the whole file either. A piece ends at a line
- * end, and iniparser keeps no state across lines but the section. */
-static bool
-load_values_lean(struct source *src, size_t first, const char *path,
-                 const char *file, struct diag *d)
+/* piece_load has iniparser read the piece (the lines before line upto;
+ * 0: all) and takes the values of those lines. */
+static void
+piece_load(struct pieces *pc, int upto)
 {
-	int fd = open(path, O_RDONLY), mem = memfd_create("spec", 0);
-	struct lines *r = xcalloc(1, sizeof(*r));
-	struct buf piece = BUF_INIT;
-	const char *section = NULL;
-	char *p;
-	size_t n, sec = 0, i = first;
-	long at;
-	int line = 0;
-	bool ok = fd >= 0 && mem >= 0;
+	char proc[64];
+	dictionary *dict;
 
-	r->fd = fd;
-	while (ok && next_line(r, &p, &n, &at)) {
-		line++;
-		if (piece.len >= PIECE) {
-			ok = load_piece(src, &i, line, &piece, mem, path, d);
-			buf_reset(&piece);
-		}
-		if (piece.len == 0) {
-			/* The section this line continues. */
-			for (; sec < src->nsections &&
-			       src->sections[sec].line < line;
-			     sec++)
-				if (src->sections[sec].file == file)
-					section = src->sections[sec].name;
-			if (section != NULL)
-				buf_printf(&piece, "[%s]\n", section);
-		}
-		buf_add(&piece, p, n);
-		buf_putc(&piece, '\n');
-	}
-	if (fd < 0 || mem < 0 || r->err != 0) {
-		struct loc loc = {path, 0, NULL, NULL, 0};
+	if (!pc->ok)
+		return;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pc->mem);
+	if (ftruncate(pc->mem, 0) != 0 ||
+	    pwrite(pc->mem, pc->text.data, pc->text.len, 0) !=
+	        (ssize_t)pc->text.len) {
+		struct loc at = {pc->path, 0, NULL, NULL, 0};
 
-		diag_error(d, &loc, "cannot read it again: %s",
-		           strerror(r->err != 0 ? r->err : errno));
-		ok = false;
+		diag_error(pc->d, &at, "cannot hand the file to iniparser: %s",
+		           strerror(errno));
+		pc->ok = false;
+		return;
 	}
-	if (ok)
-		ok = load_piece(src, &i, 0, &piece, mem, path, d);
-	buf_free(&piece);
-	free(r);
-	if (fd >= 0)
-		close(fd);
-	if (mem >= 0)
-		close(mem);
-	return ok;
+	dict = ini_load(proc, pc->path, pc->d);
+	pc->ok = dict != NULL &&
+	         take_values(dict, pc->src, &pc->i, upto, pc->path, pc->d);
+	iniparser_freedict(dict);
+}
+
+/* piece_line adds line (n bytes at p, its newline excluded); false once
+ * a piece failed (reported). */
+static bool
+piece_line(struct pieces *pc, int line, const char *p, size_t n)
+{
+	const struct source *src = pc->src;
+
+	if (pc->text.len >= PIECE || pc->lines >= PIECE_LINES) {
+		piece_load(pc, line);
+		buf_reset(&pc->text);
+		pc->lines = 0;
+	}
+	if (pc->lines == 0) {
+		for (; pc->sec < src->nsections &&
+		       src->sections[pc->sec].line < line;
+		     pc->sec++)
+			if (src->sections[pc->sec].file == pc->file)
+				pc->section = src->sections[pc->sec].name;
+		if (pc->section != NULL)
+			buf_printf(&pc->text, "[%s]\n", pc->section);
+	}
+	buf_add(&pc->text, p, n);
+	buf_putc(&pc->text, '\n');
+	pc->lines++;
+	return pc->ok;
+}
+
+/* pieces_end loads the last piece; false when a piece failed. */
+static bool
+pieces_end(struct pieces *pc)
+{
+	piece_load(pc, 0);
+	buf_free(&pc->text);
+	if (pc->mem >= 0)
+		close(pc->mem);
+	return pc->ok;
 }
 
 static const char *
@@ -775,29 +842,95 @@ add_file(struct source *src, const char *path)
 	return src->files[src->nfiles++];
 }
 
-/* read_lean is read_ini for a lean load of a regular file, fd: read a
- * line at a time, deferred values left in the file. */
+/* read_lean is read_ini for a lean load of fd: read a line at a time,
+ * deferred values left in the file, then again, for iniparser. */
 static bool
-read_lean(struct source *src, struct scan *s, int fd, off_t size,
-          const char *path, struct diag *d)
+read_lean(struct source *src, struct scan *s, int fd, const char *path,
+          struct diag *d)
 {
 	size_t first = src->nentries;
+	struct pieces pc;
+	struct lines *r;
+	char *p;
+	size_t n;
+	long at;
+	int line = 0;
 	bool ok;
 
-	if (size > MAX_FILE) {
-		struct loc at = {path, 0, NULL, NULL, 0};
-
-		diag_error(d, &at, "file is larger than %d MiB",
-		           MAX_FILE / (1024 * 1024));
-		return false;
-	}
 	s->file = add_file(src, path);
 	ok = scan_stream(s, fd, path);
-	free(s->section);
+	scan_done(s);
 	if (!ok || s->errors > 0)
 		return false;
 	src->reread = reread;
-	return load_values_lean(src, first, path, s->file, d);
+	if (lseek(fd, 0, SEEK_SET) != 0) {
+		struct loc loc = {path, 0, NULL, NULL, 0};
+
+		diag_error(d, &loc, "cannot read it again: %s",
+		           strerror(errno));
+		return false;
+	}
+	r = lines_new(fd);
+	pieces_start(&pc, src, first, path, s->file, d);
+	while (pc.ok && next_line(r, &p, &n, &at))
+		piece_line(&pc, ++line, p, n);
+	if (r->err != 0 || too_large(r)) {
+		struct loc loc = {path, 0, NULL, NULL, 0};
+
+		diag_error(d, &loc, "cannot read it again: %s",
+		           r->err != 0 ? strerror(r->err)
+		                       : "it grew while mailconf read it");
+		pc.ok = false;
+	}
+	free(r);
+	return pieces_end(&pc);
+}
+
+/* read_whole is read_ini for fd held in memory: iniparser reads the
+ * bytes that were scanned. */
+static bool
+read_whole(struct source *src, struct scan *s, int fd, const char *path,
+           struct diag *d)
+{
+	size_t first = src->nentries, pos = 0;
+	struct buf text = BUF_INIT;
+	struct pieces pc;
+	const char *why;
+	int rc = input_slurp(fd, &text, MAX_FILE, &why), line = 0;
+	char *copy;
+
+	if (rc != 0) {
+		struct loc at = {NULL, 0, NULL, NULL, 0};
+
+		if (rc == INPUT_TOO_LARGE)
+			report_too_large(d, path);
+		else
+			diag_error(d, &at, "cannot open %s: %s", path, why);
+		buf_free(&text);
+		return false;
+	}
+	s->file = add_file(src, path);
+	/* The scan writes into the lines it reads. */
+	copy = xmalloc(text.len + 1);
+	memcpy(copy, buf_cstr(&text), text.len + 1);
+	scan(s, copy, text.len);
+	free(copy);
+	scan_done(s);
+	if (s->errors > 0) {
+		buf_free(&text);
+		return false;
+	}
+	pieces_start(&pc, src, first, path, s->file, d);
+	while (pc.ok && pos < text.len) {
+		const char *p = text.data + pos,
+		           *nl = memchr(p, '\n', text.len - pos);
+		size_t n = nl != NULL ? (size_t)(nl - p) : text.len - pos;
+
+		pos += n + (nl != NULL);
+		piece_line(&pc, ++line, p, n);
+	}
+	buf_free(&text);
+	return pieces_end(&pc);
 }
 
 /* read_ini appends the sections and entries of path to src; with
@@ -810,34 +943,24 @@ read_ini(struct source *src, const char *path, const char *defer_section,
 	                 .d = d,
 	                 .defer_section = defer_section,
 	                 .defer_key = defer_key};
-	size_t first = src->nentries, len;
-	char *text;
+	const char *why;
+	int fd = input_open(path, MAX_FILE, 0, &why);
+	bool ok;
 
-	if (defer_key != NULL) {
-		int fd = open(path, O_RDONLY);
-		struct stat st;
-
-		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-			bool ok = read_lean(src, &s, fd, st.st_size, path, d);
-
-			close(fd);
-			return ok;
-		}
-		if (fd >= 0)
-			close(fd);
-		/* A pipe cannot be read twice: its values are kept. */
-		s.defer_key = NULL;
+	if (fd == INPUT_TOO_LARGE) {
+		report_too_large(d, path);
+		return false;
 	}
-	text = read_file(path, &len, d);
-	if (text == NULL)
+	if (fd < 0) {
+		struct loc at = {NULL, 0, NULL, NULL, 0};
+
+		diag_error(d, &at, "cannot open %s: %s", path, why);
 		return false;
-	s.file = add_file(src, path);
-	scan(&s, text, len);
-	free(text);
-	free(s.section);
-	if (s.errors > 0)
-		return false;
-	return load_values(src, first, path, d);
+	}
+	ok = defer_key != NULL ? read_lean(src, &s, fd, path, d)
+	                       : read_whole(src, &s, fd, path, d);
+	close(fd);
+	return ok;
 }
 
 bool
@@ -857,17 +980,16 @@ char *
 spec_preset_path(const char *presets_dir, const char *name)
 {
 	char *path;
-	FILE *f;
 
 	if (!spec_preset_name_ok(name))
 		return NULL;
 	path = xasprintf("%s/%s.ini", presets_dir, name);
-	f = fopen(path, "r");
-	if (f == NULL) {
+	/* Whether it is there; what it is, reading it tells (opening a
+	 * FIFO here would wait for a writer). */
+	if (access(path, F_OK) != 0) {
 		free(path);
 		return NULL;
 	}
-	fclose(f);
 	return path;
 }
 
@@ -951,8 +1073,20 @@ spec_free_names(char **names)
 static void
 merge(struct source *dst, struct source *over)
 {
+	struct strmap *sections = strmap_new(same_section, dst);
+	struct strmap *entries = strmap_new(same_entry, dst);
+
+	for (size_t i = 0; i < dst->nsections; i++)
+		strmap_put(sections, dst->sections[i].name,
+		           strlen(dst->sections[i].name), i);
+	for (size_t i = 0; i < dst->nentries; i++)
+		entry_put(entries, dst->entries[i].section, dst->entries[i].key,
+		          i);
 	for (size_t i = 0; i < over->nsections; i++) {
-		if (find_section(dst, NULL, over->sections[i].name) != NULL) {
+		const char *name = over->sections[i].name;
+
+		if (strmap_put(sections, name, strlen(name), dst->nsections) !=
+		    STRMAP_NONE) {
 			free(over->sections[i].name);
 			continue;
 		}
@@ -962,20 +1096,22 @@ merge(struct source *dst, struct source *over)
 	}
 	for (size_t i = 0; i < over->nentries; i++) {
 		struct entry *e = &over->entries[i];
-		struct entry *old =
-		    (struct entry *)find_entry(dst, NULL, e->section, e->key);
+		size_t old =
+		    entry_put(entries, e->section, e->key, dst->nentries);
 
-		if (old != NULL) {
-			free(old->section);
-			free(old->key);
-			free(old->value);
-			*old = *e;
+		if (old != STRMAP_NONE) {
+			free(dst->entries[old].section);
+			free(dst->entries[old].key);
+			free(dst->entries[old].value);
+			dst->entries[old] = *e;
 			continue;
 		}
 		dst->entries = xreallocarray(dst->entries, dst->nentries + 1,
 		                             sizeof(*dst->entries));
 		dst->entries[dst->nentries++] = *e;
 	}
+	strmap_free(sections);
+	strmap_free(entries);
 	if (over->reread != NULL)
 		dst->reread = over->reread;
 	for (size_t i = 0; i < over->nfiles; i++) {

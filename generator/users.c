@@ -53,6 +53,9 @@ static const struct {
 
 #define NCOLUMNS (sizeof(user_columns) / sizeof(user_columns[0]))
 
+/* The unknown columns reported one by one; the rest are counted. */
+#define MAX_UNKNOWN 20
+
 struct users {
 	struct csv *csv;
 	const char *path;
@@ -133,10 +136,13 @@ users_open(const char *path, const struct view_opts *base, const char *out_dir,
 			known |= strcmp(c->header[k], names[i]) == 0;
 		}
 		names[NCOLUMNS] = NULL;
+		/* A file with more unknown columns is no users file: a
+		 * header of millions would be as many messages. */
+		if (!known && ++unknown > MAX_UNKNOWN)
+			continue;
 		if (!known) {
 			const char *near = closest(c->header[k], names);
 
-			unknown++;
 			diag_error(d, &at,
 			           "column %zu: unknown column \"%s\"%s%s%s",
 			           k + 1, c->header[k],
@@ -145,6 +151,9 @@ users_open(const char *path, const struct view_opts *base, const char *out_dir,
 			           near != NULL ? "\"?" : "");
 		}
 	}
+	if (unknown > MAX_UNKNOWN)
+		diag_error(d, &at, "%d more unknown columns",
+		           unknown - MAX_UNKNOWN);
 	/* A misspelt column would silently not override anything. */
 	if (unknown > 0) {
 		csv_close(c);
