@@ -36,7 +36,7 @@ TEST_DEPS  := libcmocka-dev libxml2-utils clang clang-format python3 \
               bind9-utils curl libclang-rt-14-dev apache2
 
 .PHONY: all run check test asan unit golden errors schema integration import fuzz \
-        provision hostile site bench \
+        provision hostile site safety bench \
         consumers e2e apple outlook checklist \
         thunderbird deps test-deps install uninstall format format-check \
         lint clean
@@ -79,7 +79,7 @@ check: test-deps
 	$(MAKE) fuzz FUZZ_TIME=$(CHECK_FUZZ_TIME)
 
 test: all unit golden errors schema integration thunderbird import consumers e2e \
-      apple outlook checklist provision hostile site
+      apple outlook checklist provision hostile site safety
 
 unit: $(UNITBINS)
 	@tests/run-unit.sh $(UNITBINS)
@@ -136,6 +136,12 @@ site: all
 bench: all
 	@tests/bench/run.sh $(BUILD)/mailconf
 
+# The output layer under attack, as root: planted links, a swapped link, a
+# real second user's home, FIFOs and devices as outputs, a full disk, a
+# read-only mount, no-op, concurrent and signalled runs (tests/run-safety.sh).
+safety: all
+	@tests/run-safety.sh $(BUILD)/mailconf
+
 # Hostile input (tests/hostile/): exact diagnostics and read-back by the
 # real consumers; nothing crashes, runs, or is written outside --out.
 hostile: all
@@ -148,7 +154,7 @@ asan:
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 NO_THUNDERBIRD=1 \
 	$(MAKE) BUILD=build/asan CC=clang CFLAGS="-O1 -g $(SAN)" \
 	    LDFLAGS="$(SAN)" all unit golden errors schema integration import consumers \
-	    apple outlook checklist provision hostile site
+	    apple outlook checklist provision hostile site safety
 
 # libFuzzer harnesses (tests/fuzz/): each runs FUZZ_TIME seconds.
 FUZZ_TIME ?= 60
