@@ -151,7 +151,7 @@ static bool
 put(struct imp *im, const xmlNode *n, const char *key, const char *value)
 {
 	bool sq = strchr(value, '\'') != NULL, dq = strchr(value, '"') != NULL;
-	bool comment = strpbrk(value, ";#") != NULL;
+	bool hash = strpbrk(value, ";#") != NULL;
 	size_t len = strlen(value);
 	bool padded = len > 0 && (isspace((unsigned char)value[0]) ||
 	                          isspace((unsigned char)value[len - 1]));
@@ -168,7 +168,7 @@ put(struct imp *im, const xmlNode *n, const char *key, const char *value)
 		      key, len);
 		return false;
 	}
-	if (!comment && !padded && value[0] != '"' && value[0] != '\'' &&
+	if (!hash && !padded && value[0] != '"' && value[0] != '\'' &&
 	    len > 0 && value[len - 1] != '\\')
 		buf_printf(&im->ini, "%s = %s\n", key, value);
 	else if (!dq)

@@ -545,7 +545,7 @@ report_unknown_key(struct builder *b, const struct entry *e, int kind)
 		cands[n++] = keys[i].name;
 	cands[n] = NULL;
 	near = closest(e->key, cands);
-	if (kind >= 0 && strcmp(section_kinds[kind].name, "pop3") != 0 &&
+	if (strcmp(section_kinds[kind].name, "pop3") != 0 &&
 	    find_key(server_keys, e->key) != NULL &&
 	    find_key(server_keys, e->key)->pop3_only)
 		berr(b, e, "unknown key; \"%s\" is only valid in [pop3]",

@@ -750,13 +750,12 @@ each_rec(struct txn *t, rec_fn *fn, void *ctx)
 	if (t->spill != NULL && fflush(t->spill) == 0 &&
 	    fseek(t->spill, 0, SEEK_SET) == 0) {
 		char in[65536];
-		size_t k, pos = 0;
+		size_t k;
 
 		while (ok && (k = fread(in, 1, sizeof(in), t->spill)) > 0) {
-			size_t used;
+			size_t used, pos = 0;
 
 			buf_add(&chunk, in, k);
-			pos = 0;
 			while (ok &&
 			       (used = parse_rec(chunk.data + pos,
 			                         chunk.len - pos, &r)) > 0) {
@@ -829,7 +828,7 @@ static bool
 stage_create(struct txn *t, struct staged *g, int dfd, const char *rel,
              const char *name, unsigned mode, bool backup, struct diag *d)
 {
-	char rand[TEMP_RAND + 1], tmp[NAME_MAX + 1], *shown;
+	char rand[TEMP_RAND + 1], tmp[NAME_MAX + 1];
 	size_t reln = strlen(rel), namen = strlen(name);
 	int fd = -1;
 
@@ -860,7 +859,8 @@ stage_create(struct txn *t, struct staged *g, int dfd, const char *rel,
 		fd = -1;
 	}
 	if (fd < 0) {
-		shown = shown_path(t->r, rel, strlen(rel), name);
+		char *shown = shown_path(t->r, rel, strlen(rel), name);
+
 		diag_error(d, NULL, "cannot write %s: %s; nothing was changed",
 		           shown, strerror(errno));
 		free(shown);

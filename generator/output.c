@@ -571,14 +571,15 @@ write_group(const struct plan *p, const struct bydir *g, size_t i0,
 	bool fresh = false, ok = true, any = false;
 	unsigned dmode = p->files[i0].dir ? p->files[i0].mode : 0755;
 	int dfd = out_dir(r, g->rel[i0], true, dmode, t, &fresh, d);
-	const char *names[64];
-	size_t nnames = 0;
 
 	if (dfd < 0) {
 		*io = true;
 		return false;
 	}
 	if (!fresh) {
+		const char *names[64];
+		size_t nnames = 0;
+
 		/* What a killed run left here for these names. */
 		for (size_t i = i0; i < p->n && nnames < 64; i = g->next[i])
 			if (!p->files[i].dir)

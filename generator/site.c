@@ -1037,12 +1037,12 @@ static void
 remove_entry(struct site *s, const char *key)
 {
 	size_t n = strlen(key);
-	bool any = false;
 
 	if (!safe_name(key))
 		return;
 	if (n > 9 && strncmp(key, "domains/", 8) == 0 && key[n - 1] == '/') {
 		char *dom = xstrndup(key + 8, n - 9);
+		bool any = false;
 
 		if (strchr(dom, '/') == NULL && dom[0] != '.') {
 			for (size_t i = 0; i < NDOMAIN_FILES; i++) {

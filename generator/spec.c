@@ -609,6 +609,9 @@ static struct diag *ini_diag;
 static const char *ini_file;
 
 /* iniparser reports through a printf-like callback with no context. */
+static int ini_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
 static int
 ini_error(const char *fmt, ...)
 {
@@ -1005,9 +1008,10 @@ spec_preset_names(const char *presets_dir)
 	DIR *dir = opendir(presets_dir);
 	char **names = NULL;
 	size_t n = 0;
-	struct dirent *de;
 
 	if (dir != NULL) {
+		struct dirent *de;
+
 		while ((de = readdir(dir)) != NULL) {
 			size_t len = strlen(de->d_name);
 			char *name;

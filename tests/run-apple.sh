@@ -1,6 +1,7 @@
 #!/bin/sh
 # Apple profiles: each rendered mail.mobileconfig is a plist with the keys and types Apple requires; a signed one verifies with openssl cms.
 # usage: tests/run-apple.sh build/mailconf
+# consumer-test: apple by openssl
 set -u
 bin=$(realpath "$1")
 top=$(cd "$(dirname "$0")/.." && pwd)

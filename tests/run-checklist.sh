@@ -4,6 +4,8 @@
 # no external asset) and GitHub Markdown (cmark-gfm reads its tables) that
 # show every server of the spec in order, say the same in both formats, and
 # carry every value as text, escaped.
+# consumer-test: checklist by cmark-gfm
+# consumer-test: checklist-html by xmllint
 set -u
 bin=$(realpath "$1")
 top=$(cd "$(dirname "$0")/.." && pwd)

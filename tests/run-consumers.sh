@@ -13,6 +13,9 @@
 # Then generated on the fly: a hostile --password-env password read back
 # by fetchmail, the line limits at their edge (accepted and parsed by the
 # real program) and one byte over (refused by mailconf).
+# consumer-test: fetchmail by fetchmail
+# consumer-test: mbsync by mbsync
+# consumer-test: msmtp by msmtp
 set -u
 bin=$(realpath "$1")
 top=$(cd "$(dirname "$0")/.." && pwd)

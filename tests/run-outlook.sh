@@ -1,6 +1,7 @@
 #!/bin/sh
 # Outlook: every autodiscover.json parses as JSON and points to the POX URL; outlook.prf is Windows-1252 with CRLF, parses back as INI with the right keys and values, and states its limits.
 # usage: tests/run-outlook.sh build/mailconf
+# consumer-test: autodiscover-json outlook-prf by python3
 set -u
 bin=$(realpath "$1")
 top=$(cd "$(dirname "$0")/.." && pwd)

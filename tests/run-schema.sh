@@ -1,6 +1,7 @@
 #!/bin/sh
 # Schema tests: the XSD accepts its good cases and rejects its bad ones, and
 # every Thunderbird file mailconf renders (golden cases, presets) is valid.
+# consumer-test: thunderbird autodiscover by xmllint
 set -u
 bin=$(realpath "$1")
 top=$(cd "$(dirname "$0")/.." && pwd)

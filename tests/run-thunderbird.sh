@@ -6,6 +6,7 @@
 # UPDATE=1 rewrites the thunderbird.json files, for review with git diff.
 # The same for every autodiscover.xml and its expected/autodiscover.tb.json;
 # FILES="autodiscover.tb.json" limits UPDATE to those files.
+# consumer-test: thunderbird autodiscover by tb-parse
 set -u
 bin=$(realpath "$1")
 top=$(cd "$(dirname "$0")/.." && pwd)
