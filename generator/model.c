@@ -242,6 +242,24 @@ is_ipv4(const char *s)
 	return parts == 4;
 }
 
+/* lower folds s to lower case in place (domains are ASCII: checked). */
+static void
+lower(char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+}
+
+static char *
+lower_dup(const char *s)
+{
+	char *t = xstrdup(s);
+
+	lower(t);
+	return t;
+}
+
 /* check_domain returns why s is not a host name, or NULL. A host name
  * needs two labels unless single is allowed; placeholder allows
  * %EMAILDOMAIN% in place of labels. */
@@ -720,7 +738,9 @@ domain_list(struct builder *b, const struct entry *e, char ***list, size_t *n)
 			continue;
 		}
 		out = xreallocarray(out, *n + 1, sizeof(*out));
-		out[(*n)++] = xstrdup(v[i]);
+		/* Domains are case-insensitive: every output (a site's
+		 * directories, nginx's names, the zone) uses one form. */
+		out[(*n)++] = lower_dup(v[i]);
 	}
 	free_list(v, k);
 	*list = out;
@@ -1312,11 +1332,13 @@ model_walk_next(struct model_walk *w)
 	/* domain_list's reading again: the same items, the same checks. */
 	while (!w->failed) {
 		while (w->item < w->nitems) {
-			const char *v = w->items[w->item++];
+			char *v = w->items[w->item++];
 
 			if (v[0] != '\0' && check_domain(v, false) == NULL &&
-			    !dupes_again(m->deferred, v))
+			    !dupes_again(m->deferred, v)) {
+				lower(v);
 				return v;
+			}
 		}
 		free_list(w->items, w->nitems);
 		w->items = NULL;

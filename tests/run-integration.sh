@@ -257,5 +257,24 @@ else
 	cat "$tmp/make.log"
 fi
 
+# Domains are case-insensitive: a spec that writes them in capitals gives
+# exactly the tree of one in lower case (so nginx and Apache, which match
+# lower-case names, serve it), and a domain given twice in two cases is a
+# repeat, within one spec and across the specs of one site run.
+hs="$top/tests/site/hosted.ini"
+sed 's/^domains = \(.*\)/domains = \U\1/' "$hs" >"$tmp/upper.ini"
+"$bin" site "$hs" --out "$tmp/case" -q && mv "$tmp/case" "$tmp/case-ref" &&
+	"$bin" site "$tmp/upper.ini" --out "$tmp/case" -q && diff -r "$tmp/case-ref" "$tmp/case" >/dev/null && ok ||
+	fail "domains: an upper-case spec gives another site tree"
+"$bin" generate "$tmp/upper.ini" -t thunderbird -o - 2>/dev/null >"$tmp/upper.xml"
+grep -q '<domain>customer1.test</domain>' "$tmp/upper.xml" && ! grep -q 'CUSTOMER1' "$tmp/upper.xml" && ok ||
+	fail "domains: config-v1.1.xml keeps the upper-case domain"
+sed 's/^domains = \(.*\)/domains = \1, HOSTED.test/' "$hs" >"$tmp/twice.ini"
+expect_status 0 "domains: twice in two cases" "$bin" check "$tmp/twice.ini"
+grep_err '"HOSTED.test" is listed twice \[-Wduplicate-value\]' "domains: twice in two cases is a repeat"
+"$bin" site "$hs" "$tmp/upper.ini" --out "$tmp/case2" -q 2>"$tmp/stderr"
+grep -q 'hosted.test is served by more than one spec' "$tmp/stderr" && ok ||
+	fail "domains: one domain in two cases across two site specs was not found"
+
 echo "integration: $pass passed, $failed failed"
 [ $failed = 0 ]
