@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "dupes.h"
 #include "model.h"
+#include "strmap.h"
 #include "text.h"
 #include "xalloc.h"
 
@@ -125,6 +126,7 @@ struct builder {
 	struct diag *d;
 	int errors;
 	struct seen seen[2]; /* domains, host_domains */
+	long ranks[2];       /* servers so far: outgoing, incoming */
 };
 
 /* seen_add adds name; true when its hash was there already. */
@@ -258,6 +260,70 @@ lower_dup(const char *s)
 
 	lower(t);
 	return t;
+}
+
+/* The entries of a section, in file order, without a walk of all of them
+ * per section: a spec may have 40,000 server sections. */
+#define SEC_END ((size_t)-1)
+
+struct source_index {
+	struct strmap *map; /* section name -> its first entry */
+	size_t *next;       /* per entry: the next of its section, or SEC_END */
+	size_t *last;       /* per first entry: the last one so far */
+};
+
+static bool
+same_section(const void *ctx, size_t v, const char *name, size_t n)
+{
+	const struct source *src = ctx;
+	const char *s = src->entries[v].section;
+
+	return strlen(s) == n && memcmp(s, name, n) == 0;
+}
+
+static void
+index_build(struct source *src)
+{
+	struct source_index *x = xcalloc(1, sizeof(*x));
+
+	x->map = strmap_new(same_section, src);
+	x->next = xcalloc(src->nentries + 1, sizeof(*x->next));
+	x->last = xcalloc(src->nentries + 1, sizeof(*x->last));
+	for (size_t i = 0; i < src->nentries; i++) {
+		const char *sec = src->entries[i].section;
+		size_t first = strmap_put(x->map, sec, strlen(sec), i);
+
+		x->next[i] = SEC_END;
+		if (first == STRMAP_NONE)
+			x->last[i] = i;
+		else {
+			x->next[x->last[first]] = i;
+			x->last[first] = i;
+		}
+	}
+	src->index = x;
+}
+
+static size_t
+sec_first(const struct source *src, const char *section)
+{
+	size_t i;
+
+	if (src->index == NULL)
+		index_build((struct source *)src);
+	i = strmap_get(src->index->map, section, strlen(section));
+	return i == STRMAP_NONE ? SEC_END : i;
+}
+
+static void
+index_free(struct source_index *x)
+{
+	if (x == NULL)
+		return;
+	strmap_free(x->map);
+	free(x->next);
+	free(x->last);
+	free(x);
 }
 
 /* check_domain returns why s is not a host name, or NULL. A host name
@@ -484,9 +550,9 @@ is_lang(const char *s, size_t n)
 static const struct entry *
 entry_at(const struct source *src, const char *section, const char *key)
 {
-	for (size_t i = 0; i < src->nentries; i++)
-		if (strcmp(src->entries[i].section, section) == 0 &&
-		    strcmp(src->entries[i].key, key) == 0)
+	for (size_t i = sec_first(src, section); i != SEC_END;
+	     i = src->index->next[i])
+		if (strcmp(src->entries[i].key, key) == 0)
 			return &src->entries[i];
 	return NULL;
 }
@@ -903,12 +969,11 @@ build_server(struct builder *b, const struct section *sec, int kind)
 	s.leave_on_server = -1;
 	s.security = SECURITY_SSL;
 	s.username = xstrdup("%EMAILADDRESS%");
-	for (size_t i = 0; i < src->nentries; i++) {
+	for (size_t i = sec_first(src, sec->name); i != SEC_END;
+	     i = src->index->next[i]) {
 		const struct entry *e = &src->entries[i];
 		const struct key *k;
 
-		if (strcmp(e->section, sec->name) != 0)
-			continue;
 		k = find_key(server_keys, e->key);
 		if (k == NULL || (k->pop3_only && s.proto != PROTO_POP3)) {
 			report_unknown_key(b, e, kind);
@@ -952,6 +1017,7 @@ build_server(struct builder *b, const struct section *sec, int kind)
 	}
 	if (s.days_to_keep > 0 && s.leave_on_server < 0)
 		s.leave_on_server = 1;
+	s.rank = b->ranks[server_is_incoming(&s)]++;
 	m->servers =
 	    xreallocarray(m->servers, m->nservers + 1, sizeof(*m->servers));
 	m->servers[m->nservers++] = s;
@@ -964,13 +1030,12 @@ build_simple(struct builder *b, const struct section *sec, int kind)
 	const struct key *keys = section_kinds[kind].keys;
 	bool have[8] = {false};
 
-	for (size_t i = 0; i < m->src->nentries; i++) {
+	for (size_t i = sec_first(m->src, sec->name); i != SEC_END;
+	     i = m->src->index->next[i]) {
 		const struct entry *e = &m->src->entries[i];
 		const struct key *k;
 		char **field = NULL;
 
-		if (strcmp(e->section, sec->name) != 0)
-			continue;
 		k = find_key(keys, e->key);
 		/* domains.NAME continues the list: a provider with many
 		 * domains groups them over several lines. */
@@ -1236,6 +1301,7 @@ source_free(struct source *src)
 	free(src->entries);
 	free(src->sections);
 	free(src->files);
+	index_free(src->index);
 	free(src);
 }
 

@@ -46,6 +46,8 @@ struct source {
 	 * its file; NULL, reported to d, when the file no longer holds what
 	 * it held. Set by the front end that deferred values. */
 	char *(*reread)(const struct entry *e, struct diag *d);
+	/* model.c's index of the entries by section, or NULL; owned. */
+	struct source_index *index;
 };
 
 enum proto { PROTO_IMAP, PROTO_POP3, PROTO_SMTP };
@@ -77,6 +79,8 @@ struct server {
 	char *username;
 	int leave_on_server; /* POP3: -1 unset, 0 or 1 */
 	int days_to_keep;    /* POP3: 0 unset */
+	long rank;           /* its place among the servers of its direction
+	                        (incoming, outgoing), from 0 */
 };
 
 /* A text in one language; name is the key that identifies a step. */

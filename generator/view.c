@@ -396,21 +396,35 @@ shows_placeholder(const struct server *s, const struct view_opts *vo)
 	       (!login && username_pattern(s));
 }
 
+/* common_login is the username every incoming server has, "" when none
+ * is incoming, NULL when they differ: found once per view, not once per
+ * server (a spec may have 40,000). */
+static const char *
+common_login(const struct model *m)
+{
+	const char *u = "";
+
+	for (size_t i = 0; i < m->nservers; i++)
+		if (server_is_incoming(&m->servers[i])) {
+			if (*u == '\0')
+				u = m->servers[i].username;
+			else if (strcmp(u, m->servers[i].username) != 0)
+				return NULL;
+		}
+	return u;
+}
+
 static void
 fill_server(struct object *o, const struct model *m, const struct server *s,
-            bool primary, const struct view_opts *vo)
+            bool primary, const char *common, const struct view_opts *vo)
 {
 	enum auth use = choose_auth(s, vo);
 	char *account =
 	    primary ? xstrdup(m->id) : xasprintf("%s-%s", m->id, s->section);
 
-	long before = 0;
-
-	/* s is one of m->servers: its rank in its direction is the order
-	 * DNS SRV priorities follow. */
-	for (const struct server *p = m->servers; p < s; p++)
-		before += server_is_incoming(p) == server_is_incoming(s);
-	object_set_number(o, "srv_priority", before);
+	/* Its rank in its direction is the order DNS SRV priorities
+	 * follow. */
+	object_set_number(o, "srv_priority", s->rank);
 	object_borrow_text(o, "section", s->section);
 	object_take_text(o, "account", account);
 	object_set_flag(o, "imap", s->proto == PROTO_IMAP);
@@ -444,12 +458,10 @@ fill_server(struct object *o, const struct model *m, const struct server *s,
 		object_set_flag(o, "has_login", true);
 	}
 	{
-		bool same = true;
+		bool same =
+		    common != NULL &&
+		    (*common == '\0' || strcmp(common, s->username) == 0);
 
-		for (size_t i = 0; i < m->nservers; i++)
-			if (server_is_incoming(&m->servers[i]) &&
-			    strcmp(m->servers[i].username, s->username) != 0)
-				same = false;
 		object_set_flag(o, "shares_login", same || vo->login != NULL);
 	}
 	for (size_t i = 0; i < s->nauth; i++) {
@@ -581,7 +593,8 @@ add_one(struct object *root, const char *list, const struct model *m,
 	else if (s != NULL)
 		fill_server(
 		    object_add_item(root, list), m, s,
-		    s == first_server(m, server_is_incoming(s), -1, false), o);
+		    s == first_server(m, server_is_incoming(s), -1, false),
+		    common_login(m), o);
 }
 
 /* reverse_dns turns example.co.jp into jp.co.example. */
@@ -737,6 +750,7 @@ view_build(const struct model *m, const struct view_opts *o)
 	const struct server *fetch;
 	bool first_in = true, first_out = true, oauth = false;
 	struct object **built = xcalloc(m->nservers + 1, sizeof(*built));
+	const char *common = common_login(m);
 	char *url;
 
 	object_borrow_text(root, "id", m->id);
@@ -750,7 +764,7 @@ view_build(const struct model *m, const struct view_opts *o)
 
 		built[i] = object_add_item(
 		    root, server_is_incoming(s) ? "incoming" : "outgoing");
-		fill_server(built[i], m, s, *first, o);
+		fill_server(built[i], m, s, *first, common, o);
 		*first = false;
 		if (shows_placeholder(s, o))
 			object_set_flag(root, "shows_placeholders", true);

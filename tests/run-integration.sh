@@ -276,5 +276,25 @@ grep_err '"HOSTED.test" is listed twice \[-Wduplicate-value\]' "domains: twice i
 grep -q 'hosted.test is served by more than one spec' "$tmp/stderr" && ok ||
 	fail "domains: one domain in two cases across two site specs was not found"
 
+# Repeat checks are linear: a users file with 2,000,000 header columns and
+# a spec with 40,000 server sections are checked in seconds.
+python3 -c '
+import sys
+cols = ["email"] + ["c%d" % i for i in range(2000000)]
+open(sys.argv[1], "w").write(",".join(cols) + "\n")
+lines = ["[provider]", "id = big.test", "name = Big", "short_name = Big",
+         "domains = big.test", "[smtp]", "host = smtp.big.test", "security = ssl"]
+for i in range(40000):
+    lines += ["[imap.s%d]" % i, "host = imap%d.big.test" % i, "security = ssl"]
+open(sys.argv[2], "w").write("\n".join(lines) + "\n")
+' "$tmp/wide.csv" "$tmp/many.ini"
+timeout 30 "$bin" generate "$top/tests/golden/minimal/spec.ini" --users "$tmp/wide.csv" --out "$tmp/wide" 2>"$tmp/stderr"
+st=$?
+[ $st = 1 ] && grep -q 'unknown column "c0"' "$tmp/stderr" && ok ||
+	{ fail "2,000,000 header columns: exit $st (124: too slow)"; tail -3 "$tmp/stderr"; }
+timeout $limit "$bin" check "$tmp/many.ini" >"$tmp/stdout" 2>"$tmp/stderr"
+st=$?
+[ $st = 0 ] && ok || { fail "40,000 server sections: exit $st (124: too slow)"; tail -3 "$tmp/stderr"; }
+
 echo "integration: $pass passed, $failed failed"
 [ $failed = 0 ]
