@@ -660,8 +660,11 @@ plan_write(struct plan *p, struct diag *d, int *written, int *unchanged)
 		return false;
 	bydir_build(p, &g);
 	if (r == NULL) {
+		/* Made first, then locked: two runs that both find it missing
+		 * must still meet at the lock. */
 		r = outroot_open(g.root, d);
-		ok = r != NULL && outroot_lock(r, true, d);
+		ok = r != NULL && outroot_create(r, d) &&
+		     outroot_lock(r, true, d);
 		p->io_error = !ok;
 	}
 	if (ok && t == NULL)

@@ -207,8 +207,11 @@ write_team(const struct opts *o, const struct model *m,
 	struct person p;
 	int rc = 0;
 	bool rows_ok = d->errors == 0;
+	/* Whether the check pass found the root (it checked what was there):
+	 * made here first, so that two runs meet at its lock. */
+	bool root_was = r != NULL && outroot_exists(r);
 
-	if (r == NULL || !outroot_lock(r, true, d)) {
+	if (r == NULL || !outroot_create(r, d) || !outroot_lock(r, true, d)) {
 		outroot_free(r);
 		return EXIT_USAGE;
 	}
@@ -224,7 +227,9 @@ write_team(const struct opts *o, const struct model *m,
 		/* A person whose directory was there was checked whole by
 		 * the first pass, which reported their faults; a new one is
 		 * checked now. */
-		bool checked = lstat(p.dir, &st) == 0;
+		bool checked = strcmp(p.dir, o->out_dir) == 0
+		                   ? root_was
+		                   : lstat(p.dir, &st) == 0;
 		struct diag *pd = checked && !rows_ok ? &again : d;
 		int before = pd->errors;
 

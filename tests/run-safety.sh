@@ -155,6 +155,20 @@ rm "$w/nginx.conf" && mkfifo "$w/nginx.conf"
 timeout 10 "$bin" site "$site_spec" --out "$w" --force -q 2>"$tmp/err"
 [ $? = 1 ] && [ -p "$w/nginx.conf" ] && ok || { fail "fifo: site nginx.conf"; cat "$tmp/err"; }
 
+# A FIFO or a device given as an input does not hang or get read.
+mkfifo "$tmp/fifo.ini" "$tmp/fifo.csv"
+mkdir -p "$tmp/tdir"
+cp "$top"/templates/*.mustache "$tmp/tdir/"
+rm "$tmp/tdir/msmtp.rc.mustache" && mkfifo "$tmp/tdir/msmtp.rc.mustache"
+for args in "check $tmp/fifo.ini" "generate $spec --users $tmp/fifo.csv --out $tmp/fo" \
+	"generate $spec --email $email -t msmtp --templates $tmp/tdir -o -" "check /dev/zero"; do
+	# shellcheck disable=SC2086
+	timeout 10 "$bin" $args >/dev/null 2>"$tmp/err"
+	st=$?
+	[ $st = 1 ] && grep -q "FIFO\|character device\|not a regular file" "$tmp/err" && ok ||
+		{ fail "input: $args: exit $st"; cat "$tmp/err"; }
+done
+
 # --- a full disk and a read-only file system -----------------------------
 small="$tmp/small"
 mkdir -p "$small"
@@ -162,6 +176,9 @@ if mount -t tmpfs -o size=400k tmpfs "$small"; then
 	mounts="$small"
 	mkdir -p "$small/home"
 	inst --home "$small/home" || fail "enospc: first install"
+	"$bin" generate "$spec" --users "$tmp/team.csv" --out "$small/team" -q || fail "enospc: first --users"
+	"$bin" import "$top/tests/import/ispdb-sample/gmx.net.xml" --out "$small/imp" -q 2>/dev/null ||
+		fail "enospc: first import"
 	"$bin" generate "$spec" --out "$small/gen" -q || fail "enospc: first generate"
 	"$bin" site "$site_spec" --out "$small/site" -q || fail "enospc: first site"
 	# Files, not directories: a failed temporary file still touches
@@ -174,6 +191,12 @@ if mount -t tmpfs -o size=400k tmpfs "$small"; then
 		{ fail "enospc: install"; cat "$tmp/err"; }
 	"$bin" generate "$spec" --out "$small/gen" --name "Changed Name" --email "$email" -q 2>"$tmp/err"
 	[ $? = 2 ] && ok || { fail "enospc: generate"; cat "$tmp/err"; }
+	"$bin" generate "$spec" --users "$tmp/team.csv" --out "$small/team" --name Changed -q 2>"$tmp/err"
+	[ $? = 2 ] && ok || { fail "enospc: --users"; cat "$tmp/err"; }
+	cp "$top/tests/import/ispdb-sample/gmx.net.xml" "$tmp/gmx.net.xml"
+	sed -i 's/<displayName>[^<]*</<displayName>Changed GMX</' "$tmp/gmx.net.xml"
+	"$bin" import "$tmp/gmx.net.xml" --out "$small/imp" -q 2>"$tmp/err"
+	[ $? = 2 ] && ok || { fail "enospc: import"; cat "$tmp/err"; }
 	sed 's/^name = .*/name = Changed/' "$site_spec" >"$tmp/changed.ini"
 	"$bin" site "$tmp/changed.ini" --out "$small/site" -q 2>"$tmp/err"
 	[ $? = 2 ] && ok || { fail "enospc: site"; cat "$tmp/err"; }
@@ -218,10 +241,28 @@ while [ $i -lt 20 ]; do
 done
 [ ! -s "$tmp/cerr" ] && ok || { fail "concurrent: a run failed"; head -5 "$tmp/cerr"; }
 inst --home "$h" 2>"$tmp/err" && [ -z "$(temps "$h")" ] && ok || { fail "concurrent: the next run"; cat "$tmp/err"; }
+i=0
+while [ $i -lt 10 ]; do
+	"$bin" generate "$spec" --email "$email" --name "A $i" --out "$tmp/g5" -q 2>>"$tmp/gerr" &
+	"$bin" generate "$spec" --email "$email" --name "B $i" --out "$tmp/g5" -q 2>>"$tmp/gerr" &
+	wait
+	i=$((i + 1))
+done
+[ ! -s "$tmp/gerr" ] && "$bin" generate "$spec" --email "$email" --out "$tmp/g5" -q && ok ||
+	{ fail "concurrent: two generate runs"; head -3 "$tmp/gerr"; }
 "$bin" site "$site_spec" --out "$tmp/s5" -q &
 "$bin" site "$site_spec" --out "$tmp/s5" -q --apple
 st=$?
-wait $! && [ $st = 0 ] && "$bin" site "$site_spec" --out "$tmp/s5" -q && ok || fail "concurrent: two site runs"
+wait $! && [ $st = 0 ] && i=0
+while [ $i -lt 10 ]; do
+	"$bin" generate "$spec" --email "$email" --name "A $i" --out "$tmp/g5" -q 2>>"$tmp/gerr" &
+	"$bin" generate "$spec" --email "$email" --name "B $i" --out "$tmp/g5" -q 2>>"$tmp/gerr" &
+	wait
+	i=$((i + 1))
+done
+[ ! -s "$tmp/gerr" ] && "$bin" generate "$spec" --email "$email" --out "$tmp/g5" -q && ok ||
+	{ fail "concurrent: two generate runs"; head -3 "$tmp/gerr"; }
+"$bin" site "$site_spec" --out "$tmp/s5" -q && ok || fail "concurrent: two site runs"
 mkdir -p "$tmp/s6"
 flock "$tmp/s6" sleep 3 &
 sleep 0.5
