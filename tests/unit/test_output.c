@@ -15,34 +15,6 @@
 /* Each test gets a fresh directory, removed afterwards. */
 static char dir[64];
 
-static void
-remove_tree(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *de;
-
-	if (d == NULL) {
-		unlink(path);
-		return;
-	}
-	while ((de = readdir(d)) != NULL) {
-		char *sub;
-		struct stat st;
-
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		sub = xasprintf("%s/%s", path, de->d_name);
-		if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
-			remove_tree(sub);
-		else
-			unlink(sub);
-		free(sub);
-	}
-	closedir(d);
-	rmdir(path);
-}
-
 static int
 setup_dir(void **state)
 {

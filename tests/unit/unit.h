@@ -3,6 +3,9 @@
 #ifndef MAILCONF_UNIT_H
 #define MAILCONF_UNIT_H
 
+#include <sys/stat.h>
+
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -11,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -251,6 +255,36 @@ wanted(const char *file, char **lines, const struct want *w)
 	s = xstrdup(buf_cstr(&b));
 	buf_free(&b);
 	return s;
+}
+
+/* remove_tree removes path and all below it (a test's scratch
+ * directory), following no link. */
+static inline void
+remove_tree(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+
+	if (d == NULL) {
+		unlink(path);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		char *sub;
+		struct stat st;
+
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		sub = xasprintf("%s/%s", path, de->d_name);
+		if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+			remove_tree(sub);
+		else
+			unlink(sub);
+		free(sub);
+	}
+	closedir(d);
+	rmdir(path);
 }
 
 #endif
