@@ -1103,8 +1103,10 @@ build_simple(struct builder *b, const struct section *sec, int kind)
 		default:
 			break;
 		}
+		/* A domain (the id) in one form, as the domains lists. */
 		if (field != NULL)
-			*field = xstrdup(e->value);
+			*field = k->kind == K_DOMAIN ? lower_dup(e->value)
+			                             : xstrdup(e->value);
 	}
 	for (size_t i = 0; keys != NULL && keys[i].name != NULL; i++)
 		if (keys[i].required && !have[i]) {
