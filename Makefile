@@ -33,7 +33,7 @@ BUILD_DEPS := build-essential pkg-config libxml2-dev libiniparser-dev libssl-dev
 TEST_DEPS  := libcmocka-dev libxml2-utils clang clang-format python3 \
               thunderbird fetchmail isync msmtp dovecot-imapd dovecot-pop3d \
               python3-aiosmtpd openssl cmark-gfm time nginx-light python3-jinja2 \
-              bind9-utils curl libclang-rt-14-dev apache2
+              bind9-utils curl libclang-rt-14-dev apache2 cppcheck
 
 .PHONY: all run check test asan unit golden errors schema integration import fuzz \
         provision hostile site safety bench \

@@ -4,6 +4,7 @@
 /* realpath(3) is XSI. */
 #define _XOPEN_SOURCE 700
 
+#include <errno.h>
 #include <sys/stat.h>
 
 #include <stdlib.h>
@@ -362,6 +363,42 @@ site_spec(struct site_run *r, struct site *s, const struct model *m,
 	return model_walk_end(w) && !bad;
 }
 
+/* site_realpath is the absolute path the servers will read out_dir by;
+ * a root not made yet is resolved through its parent, so that a run that
+ * fails its checks leaves nothing behind, not even the folder. */
+static char *
+site_realpath(const char *out_dir)
+{
+	char *copy, *slash, *parent, *path;
+	const char *base;
+	int e;
+
+	path = realpath(out_dir, NULL);
+	if (path != NULL || errno != ENOENT)
+		return path;
+	copy = xstrdup(out_dir);
+	while ((slash = strrchr(copy, '/')) != NULL && slash[1] == '\0' &&
+	       slash != copy)
+		*slash = '\0';
+	slash = strrchr(copy, '/');
+	base = slash == NULL ? copy : slash + 1;
+	if (slash == copy)
+		parent = realpath("/", NULL);
+	else if (slash != NULL) {
+		*slash = '\0';
+		parent = realpath(copy, NULL);
+	} else
+		parent = realpath(".", NULL);
+	e = parent == NULL ? errno : 0;
+	if (parent != NULL)
+		path = xasprintf("%s/%s",
+		                 strcmp(parent, "/") == 0 ? "" : parent, base);
+	free(parent);
+	free(copy);
+	errno = e;
+	return path;
+}
+
 /* load_site_model is load_model for the site: a spec's domain list stays
  * in its file (a hoster lists 100,000), read back a line at a time. */
 static struct model *
@@ -445,16 +482,13 @@ cmd_site(const struct opts *o)
 		return usage(o, "site: the --out path must be plain (letters, "
 		                "digits, / . _ - + @ , =): it is written into "
 		                "nginx and Apache configuration");
-	{
-		struct outroot *made = outroot_open(o->out_dir, &d);
-		bool ok = made != NULL && outroot_create(made, &d);
-
-		outroot_free(made);
-		if (!ok)
-			return finish(&d, EXIT_USAGE);
+	root = site_realpath(o->out_dir);
+	if (root == NULL) {
+		diag_error(&d, NULL, "cannot make the directory %s: %s",
+		           o->out_dir, strerror(errno));
+		return finish(&d, EXIT_USAGE);
 	}
-	root = realpath(o->out_dir, NULL);
-	if (root == NULL || !site_safe(root)) {
+	if (!site_safe(root)) {
 		free(root);
 		return usage(o, "site: the --out path must be plain (letters, "
 		                "digits, / . _ - + @ , =): it is written into "

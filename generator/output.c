@@ -297,11 +297,12 @@ no_twins(const struct plan *p, struct diag *d)
 struct manifest {
 	struct buf text;
 	bool exists;
+	bool kept; /* its mode and owner are what a run would give it */
 };
 
 static bool
-manifest_read(int dfd, const char *shown_dir, struct manifest *m,
-              struct diag *d)
+manifest_read(int dfd, const char *shown_dir, const struct outroot *r,
+              struct manifest *m, struct diag *d)
 {
 	char *shown = xasprintf("%s/%s", shown_dir, MANIFEST_NAME);
 	struct stat st;
@@ -310,9 +311,18 @@ manifest_read(int dfd, const char *shown_dir, struct manifest *m,
 
 	m->text = (struct buf)BUF_INIT;
 	m->exists = k == OUT_REGULAR;
-	if (m->exists)
+	if (m->exists) {
+		uid_t uid;
+		gid_t gid;
+
+		/* A manifest an older run left root's in a user's home is
+		 * given back, as any other file there. */
+		m->kept = (st.st_mode & 07777) == 0600 &&
+		          (!outroot_owner(r, &uid, &gid) ||
+		           (st.st_uid == uid && st.st_gid == gid));
 		ok = out_read(dfd, MANIFEST_NAME, &st, OUT_READ_MAX, &m->text,
 		              shown, d);
+	}
 	free(shown);
 	return ok;
 }
@@ -511,7 +521,7 @@ plan_check(const struct plan *p, bool force, struct diag *d)
 		return false;
 	}
 	for (size_t i0 = 0; i0 < p->n; i0++) {
-		struct manifest m = {BUF_INIT, false};
+		struct manifest m = {BUF_INIT, false, false};
 		int dfd;
 
 		if (!g.first[i0])
@@ -524,7 +534,7 @@ plan_check(const struct plan *p, bool force, struct diag *d)
 		/* A directory that is not there holds nothing to clobber. */
 		if (dfd < 0)
 			continue;
-		if (!manifest_read(dfd, g.root, &m, d)) {
+		if (!manifest_read(dfd, g.root, r, &m, d)) {
 			ok = false;
 			continue;
 		}
@@ -566,7 +576,7 @@ write_group(const struct plan *p, const struct bydir *g, size_t i0,
             struct outroot *r, struct txn *t, struct seen *seen, int *written,
             int *unchanged, bool *io, struct diag *d)
 {
-	struct manifest m = {BUF_INIT, false};
+	struct manifest m = {BUF_INIT, false, false};
 	struct buf out = BUF_INIT;
 	bool fresh = false, ok = true, any = false;
 	unsigned dmode = p->files[i0].dir ? p->files[i0].mode : 0755;
@@ -585,7 +595,7 @@ write_group(const struct plan *p, const struct bydir *g, size_t i0,
 			if (!p->files[i].dir)
 				names[nnames++] = g->base[i];
 		out_sweep(dfd, names, nnames);
-		ok = manifest_read(dfd, g->root, &m, d);
+		ok = manifest_read(dfd, g->root, r, &m, d);
 	}
 	for (size_t i = i0; ok && i < p->n; i = g->next[i]) {
 		const struct outfile *f = &p->files[i];
@@ -615,7 +625,7 @@ write_group(const struct plan *p, const struct bydir *g, size_t i0,
 	/* 0600: the hashes of rc files that hold a password would let
 	 * anyone who can read the directory test guesses. */
 	if (ok && any &&
-	    !(m.exists && m.text.len == out.len &&
+	    !(m.exists && m.kept && m.text.len == out.len &&
 	      memcmp(m.text.data, out.data, out.len) == 0))
 		*io = !(ok = txn_stage(t, dfd, g->rel[i0], MANIFEST_NAME,
 		                       out.data, out.len, 0600, false, d));

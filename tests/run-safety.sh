@@ -114,6 +114,14 @@ if useradd -m -s /bin/sh "$user" 2>"$tmp/err"; then
 	listing "$uh" >"$tmp/l1"
 	"$bin" install "$spec" --email "$email" --home "$uh" --pass-cmd 'cat ~/.pw' -q 2>"$tmp/err"
 	[ "$(stat -c %U "$uh/.msmtprc")" = "$user" ] && ok || fail "owner: a root-owned rc file was not given back"
+	# An unchanged manifest too, and the run after that writes nothing.
+	chown root:root "$uh/.mailconf-manifest"
+	"$bin" install "$spec" --email "$email" --home "$uh" --pass-cmd 'cat ~/.pw' -q 2>"$tmp/err"
+	[ "$(stat -c %U:%G "$uh/.mailconf-manifest")" = "$user:$ug" ] && ok ||
+		fail "owner: a root-owned unchanged manifest was not given back: $(stat -c %U:%G "$uh/.mailconf-manifest")"
+	listing "$uh" >"$tmp/l2"
+	"$bin" install "$spec" --email "$email" --home "$uh" --pass-cmd 'cat ~/.pw' -q 2>"$tmp/err"
+	listing "$uh" | cmp -s - "$tmp/l2" && ok || fail "owner: the run after giving files back wrote again"
 else
 	fail "owner: useradd failed: $(cat "$tmp/err")"
 fi
@@ -250,19 +258,16 @@ while [ $i -lt 10 ]; do
 done
 [ ! -s "$tmp/gerr" ] && "$bin" generate "$spec" --email "$email" --out "$tmp/g5" -q && ok ||
 	{ fail "concurrent: two generate runs"; head -3 "$tmp/gerr"; }
-"$bin" site "$site_spec" --out "$tmp/s5" -q &
-"$bin" site "$site_spec" --out "$tmp/s5" -q --apple
-st=$?
-wait $! && [ $st = 0 ] && i=0
-while [ $i -lt 10 ]; do
-	"$bin" generate "$spec" --email "$email" --name "A $i" --out "$tmp/g5" -q 2>>"$tmp/gerr" &
-	"$bin" generate "$spec" --email "$email" --name "B $i" --out "$tmp/g5" -q 2>>"$tmp/gerr" &
+i=0
+while [ $i -lt 5 ]; do
+	"$bin" site "$site_spec" --out "$tmp/s5" -q 2>>"$tmp/serr" &
+	"$bin" site "$site_spec" --out "$tmp/s5" -q --apple 2>>"$tmp/serr" &
 	wait
 	i=$((i + 1))
 done
-[ ! -s "$tmp/gerr" ] && "$bin" generate "$spec" --email "$email" --out "$tmp/g5" -q && ok ||
-	{ fail "concurrent: two generate runs"; head -3 "$tmp/gerr"; }
-"$bin" site "$site_spec" --out "$tmp/s5" -q && ok || fail "concurrent: two site runs"
+[ ! -s "$tmp/serr" ] && ok || { fail "concurrent: two site runs at once"; head -3 "$tmp/serr"; }
+"$bin" site "$site_spec" --out "$tmp/s5" -q 2>"$tmp/err" && [ -z "$(temps "$tmp/s5")" ] && ok ||
+	{ fail "concurrent: the site run after two"; cat "$tmp/err"; }
 mkdir -p "$tmp/s6"
 flock "$tmp/s6" sleep 3 &
 sleep 0.5
@@ -272,21 +277,55 @@ MAILCONF_LOCK_WAIT=1 "$bin" site "$site_spec" --out "$tmp/s6" -q 2>"$tmp/err"
 wait
 
 # --- signals -------------------------------------------------------------
+# Each run is signalled while it stages (a temporary file of its own is
+# there, so the run is alive and writing): it removes its temporary files,
+# leaves the tree all old or all new, and the next run completes.
 python3 -c '
 print("email")
 for i in range(3000):
     print("u%04d@example.com" % i)' >"$tmp/big.csv"
-for sig in INT TERM HUP; do
-	o="$tmp/sig-$sig"
-	"$bin" generate "$spec" --users "$tmp/big.csv" --out "$o" -q 2>/dev/null &
+python3 - "$site_spec" >"$tmp/big-site.ini" <<'PY'
+import sys
+text = open(sys.argv[1]).read()
+extra = "".join("domains.%d = d%05d.test\n" % (i + 3, i) for i in range(1500))
+sys.stdout.write(text.replace("[imap]", extra + "\n[imap]", 1))
+PY
+sed 's/^name = .*/name = Hosted Mail Two/' "$tmp/big-site.ini" >"$tmp/big-site2.ini"
+tree() { python3 "$top/tests/site/tree.py" "$@"; }
+signal_when_staging() { # SIG DIR CMD...: run CMD, signal it at its first temporary file
+	sig=$1 dir=$2
+	shift 2
+	"$@" -q 2>"$tmp/sigerr" &
 	pid=$!
-	sleep 0.3
-	kill -s $sig $pid 2>/dev/null
+	alive=0
+	while kill -0 $pid 2>/dev/null; do
+		if [ -n "$(find "$dir" -name '.*.mailconf-*' ! -name '.mailconf-*' ! -name '*.mailconf-backup-*' -print -quit 2>/dev/null)" ]; then
+			kill -s "$sig" $pid 2>/dev/null && alive=1
+			break
+		fi
+	done
 	wait $pid
 	st=$?
-	[ -z "$(temps "$o" 2>/dev/null)" ] && ok || fail "signal $sig: temporary files left"
+}
+for sig in INT TERM HUP; do
+	o="$tmp/sig-$sig"
+	signal_when_staging $sig "$o" "$bin" generate "$spec" --users "$tmp/big.csv" --out "$o"
+	[ $alive = 1 ] && [ $st != 0 ] && ok || fail "signal $sig: generate --users was not caught writing (exit $st)"
+	[ -z "$(temps "$o" 2>/dev/null)" ] && ok || fail "signal $sig: generate --users left temporary files"
 	"$bin" generate "$spec" --users "$tmp/big.csv" --out "$o" -q 2>"$tmp/err" && ok ||
-		{ fail "signal $sig (exit $st): the next run failed"; cat "$tmp/err"; }
+		{ fail "signal $sig (exit $st): the next generate --users failed"; cat "$tmp/err"; }
+	# site: an existing tree of 1,500 domains, every file changing.
+	o="$tmp/sigsite-$sig"
+	# (nginx.conf names the tree: both references are made where it is.)
+	"$bin" site "$tmp/big-site2.ini" --out "$o" -q && mv "$o" "$o.new" &&
+		"$bin" site "$tmp/big-site.ini" --out "$o" -q && cp -a "$o" "$o.old" || fail "signal $sig: the site references"
+	signal_when_staging $sig "$o" "$bin" site "$tmp/big-site2.ini" --out "$o"
+	[ $alive = 1 ] && [ $st != 0 ] && ok || fail "signal $sig: site was not caught writing (exit $st)"
+	{ tree equal "$o" "$o.old" >"$tmp/eq" || tree equal "$o" "$o.new" >>"$tmp/eq"; } && ok ||
+		{ fail "signal $sig: the site tree is neither the old one nor the new one:"; head -5 "$tmp/eq"; }
+	"$bin" site "$tmp/big-site2.ini" --out "$o" -q 2>"$tmp/err" && tree equal "$o" "$o.new" >"$tmp/eq" && ok ||
+		{ fail "signal $sig: the site run after the signal"; cat "$tmp/err" "$tmp/eq"; }
+	rm -rf "$o" "$o.old" "$o.new"
 done
 
 # --- site's own files are not silently reverted ---------------------------

@@ -61,7 +61,7 @@ done
 PATH="$PATH:/usr/sbin"
 
 domains_of() { # SPEC: its domains, one a line
-	sed -n 's/^domains[^=]*= *//p' "$1" | tr ',' '\n' | tr -d ' '
+	sed -n 's/^domains[^=]*= *//p' "$1" | tr ',' '\n' | tr -d ' ' | tr A-Z a-z
 }
 id_of() { sed -n 's/^id = *//p' "$1"; }
 one_domain() { # SPEC DOMAIN [ID]: the spec serving DOMAIN alone (as ID)
