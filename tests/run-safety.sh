@@ -127,6 +127,13 @@ else
 fi
 "$bin" install "$spec" --email "$email" --home "$tmp/no/such/home" -q 2>/dev/null
 [ $? = 2 ] && [ ! -e "$tmp/no" ] && ok || fail "owner: a missing --home was made"
+# A run that fails its checks leaves nothing, not even its output root.
+printf '[provider]\nid = x.test\ndomains = x.test\n[imap]\nhost = imap.x.test\nport = 993x\n' >"$tmp/bad.ini"
+for c in generate site; do
+	"$bin" $c "$tmp/bad.ini" --out "$tmp/none-$c" -q 2>/dev/null
+	st=$?
+	[ $st = 1 ] && [ ! -e "$tmp/none-$c" ] && ok || fail "errors: $c with a bad spec: exit $st, or made its --out root"
+done
 
 # --- what is not a regular file ------------------------------------------
 h="$tmp/h3"
