@@ -131,14 +131,17 @@ expect_status 0 "-o -" "$bin" generate --preset gmail --target thunderbird -o -
 cp "$tmp/stdout" "$tmp/stdout.xml"
 expect_status 0 "--out" "$bin" generate --preset gmail --out "$tmp/out"
 cmp -s "$tmp/stdout.xml" "$tmp/out/config-v1.1.xml" && ok || fail "-o - and --out differ"
-grep_err "6 written, 0 unchanged; not written without --email: outlook-prf, fetchmail, mbsync, msmtp" "first run summary"
+# The counts come from the folder, not from how many targets there are.
+n=$(find "$tmp/out" -type f ! -name .mailconf-manifest | wc -l)
+grep_err "$n written, 0 unchanged; not written without --email: .*msmtp" "first run summary"
+[ ! -e "$tmp/out/msmtprc" ] && ok || fail "msmtprc written without --email"
 [ "$(stat -c %a "$tmp/out/config-v1.1.xml")" = 644 ] && ok || fail "mode is not 0644"
 [ -f "$tmp/out/.mailconf-manifest" ] && ok || fail "no manifest"
 
 # An identical re-run rewrites nothing and keeps the mtime.
 touch -d '2001-01-01 00:00:00' "$tmp/out/config-v1.1.xml"
 expect_status 0 "re-run" "$bin" generate --preset gmail --out "$tmp/out"
-grep_err "0 written, 6 unchanged" "re-run summary"
+grep_err "0 written, $n unchanged" "re-run summary"
 [ "$(stat -c %Y "$tmp/out/config-v1.1.xml")" = "$(date -d '2001-01-01 00:00:00' +%s)" ] && ok ||
 	fail "re-run touched an unchanged file"
 
