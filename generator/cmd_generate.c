@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* mailconf generate and check: a spec, for a person or a team, checked
  * whole, then written (generate). */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -75,16 +78,24 @@ cmd_generate_or_check(const struct opts *o, bool generate)
 		    o, o->nspecs > 0 ? o->specs[i] : NULL, known, &d);
 		struct people v;
 		struct person p;
+		struct stat st;
+		bool there;
 
 		if (m == NULL || d.errors > 0 || !people_open(o, &v, &d)) {
 			model_free(m);
 			continue;
 		}
+		/* Without a root, nobody's files are there to check yet:
+		 * the rows are read, and each person is checked when
+		 * written. */
+		there = !generate || o->out_dir == NULL ||
+		        lstat(o->out_dir, &st) == 0 || errno != ENOENT;
 		while (people_next(&v, &p))
-			emit(o, m, tmpls, &p,
-			     generate && o->out_dir != NULL ? R_EXISTING
-			                                    : R_SKETCH,
-			     false, &d, &d, NULL, NULL);
+			if (there)
+				emit(o, m, tmpls, &p,
+				     generate && o->out_dir != NULL ? R_EXISTING
+				                                    : R_SKETCH,
+				     false, &d, &d, NULL, NULL);
 		/* Bad rows stop everything, unless --keep-going: then the
 		 * good rows are written and the status still says 1. */
 		if (generate && (d.errors == 0 || o->keep_going)) {

@@ -40,6 +40,7 @@ struct outroot {
 	struct buf cur;
 	int chain[MAX_DEPTH];
 	size_t ends[MAX_DEPTH]; /* component i is cur[ends[i-1]+1..ends[i]) */
+	bool fresh[MAX_DEPTH];  /* component i was made by this process */
 	size_t depth;
 	struct buf made; /* the directories outroot_create made, in order */
 };
@@ -342,6 +343,18 @@ outroot_free(struct outroot *r)
 
 /* --- walking ------------------------------------------------------------- */
 
+static unsigned
+umask_now(void)
+{
+	static int mask = -1;
+
+	if (mask < 0) {
+		mask = (int)umask(0);
+		umask((mode_t)mask);
+	}
+	return (unsigned)mask;
+}
+
 static void log_add(struct txn *t, char type, char flag, const char *rel,
                     size_t reln, const char *name, const char *rand);
 
@@ -423,6 +436,7 @@ out_dir(struct outroot *r, const char *rel, bool create, unsigned mode,
 	chain_cut(r, keep);
 	for (size_t i = keep; i < n; i++) {
 		int parent = i > 0 ? r->chain[i - 1] : r->fd, fd;
+		bool mk;
 		char name[NAME_MAX + 1];
 		const char *base = rel;
 		size_t reln = (size_t)(comp[i] - rel);
@@ -440,14 +454,22 @@ out_dir(struct outroot *r, const char *rel, bool create, unsigned mode,
 		}
 		memcpy(name, comp[i], len[i]);
 		name[len[i]] = '\0';
-		fd = openat(parent, name,
-		            O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		/* In a directory this process made, nothing is there yet:
+		 * it is made without looking first (a team's thousands). */
+		if (create && (i > 0 ? r->fresh[i - 1] : r->made.len > 0)) {
+			fd = -1;
+			errno = ENOENT;
+		} else
+			fd = openat(parent, name,
+			            O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			                O_CLOEXEC);
+		mk = false;
 		if (fd < 0 && errno == ENOENT && !create) {
 			return -1;
 		}
 		if (fd < 0 && errno == ENOENT) {
 			if (mkdirat(parent, name, (mode_t)mode) == 0) {
-				made = true;
+				made = mk = true;
 				if (t != NULL)
 					log_add(t, 'D', '-', rel, reln, name,
 					        "");
@@ -463,9 +485,10 @@ out_dir(struct outroot *r, const char *rel, bool create, unsigned mode,
 			fd = openat(parent, name,
 			            O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 			                O_CLOEXEC);
-			if (fd >= 0 && made &&
+			if (fd >= 0 && mk &&
 			    ((r->owned && fchown(fd, r->uid, r->gid) != 0) ||
-			     fchmod(fd, (mode_t)mode) != 0)) {
+			     ((mode & umask_now()) != 0 &&
+			      fchmod(fd, (mode_t)mode) != 0))) {
 				char *p = shown_path(r, rel, reln, name);
 
 				diag_error(d, NULL,
@@ -484,6 +507,7 @@ out_dir(struct outroot *r, const char *rel, bool create, unsigned mode,
 			buf_putc(&r->cur, '/');
 		buf_add(&r->cur, comp[i], len[i]);
 		r->ends[r->depth] = r->cur.len;
+		r->fresh[r->depth] = mk;
 		r->chain[r->depth++] = fd;
 		if (fresh != NULL && i == n - 1)
 			*fresh = made;
@@ -808,18 +832,6 @@ write_all(int fd, const char *data, size_t len)
 		done += (size_t)n;
 	}
 	return true;
-}
-
-static unsigned
-umask_now(void)
-{
-	static int mask = -1;
-
-	if (mask < 0) {
-		mask = (int)umask(0);
-		umask((mode_t)mask);
-	}
-	return (unsigned)mask;
 }
 
 /* stage_create makes the temporary file for name in dfd, described in g:

@@ -226,10 +226,9 @@ write_team(const struct opts *o, const struct model *m,
 		struct stat st;
 		/* A person whose directory was there was checked whole by
 		 * the first pass, which reported their faults; a new one is
-		 * checked now. */
-		bool checked = strcmp(p.dir, o->out_dir) == 0
-		                   ? root_was
-		                   : lstat(p.dir, &st) == 0;
+		 * checked now (all are when the root was not there). */
+		bool checked = root_was && (strcmp(p.dir, o->out_dir) == 0 ||
+		                            lstat(p.dir, &st) == 0);
 		struct diag *pd = checked && !rows_ok ? &again : d;
 		int before = pd->errors;
 
