@@ -33,10 +33,10 @@ BUILD_DEPS := build-essential pkg-config libxml2-dev libiniparser-dev libssl-dev
 TEST_DEPS  := libcmocka-dev libxml2-utils clang clang-format python3 \
               thunderbird fetchmail isync msmtp dovecot-imapd dovecot-pop3d \
               python3-aiosmtpd openssl cmark-gfm time nginx-light python3-jinja2 \
-              bind9-utils curl libclang-rt-14-dev apache2 cppcheck
+              bind9-utils curl libclang-rt-14-dev apache2 cppcheck npm
 
 .PHONY: all run check test asan unit golden errors schema integration import fuzz \
-        provision hostile site safety bench \
+        provision hostile site safety diagnostics bench \
         consumers e2e apple outlook checklist \
         thunderbird deps test-deps install uninstall format format-check \
         lint werror analyse unit-bins clean
@@ -79,7 +79,7 @@ check: test-deps
 	$(MAKE) fuzz FUZZ_TIME=$(CHECK_FUZZ_TIME)
 
 test: all unit golden errors schema integration thunderbird import consumers e2e \
-      apple outlook checklist provision hostile site safety
+      apple outlook checklist provision hostile site safety diagnostics
 
 unit: $(UNITBINS)
 	@tests/run-unit.sh $(UNITBINS)
@@ -89,6 +89,11 @@ golden: all
 
 errors: all
 	@tests/run-errors.sh $(BUILD)/mailconf
+
+# --diagnostics=json|sarif|github, read back; the SARIF log through
+# Microsoft's validator (npm).
+diagnostics: all
+	@tests/run-diagnostics.sh $(BUILD)/mailconf
 
 schema: all
 	@tests/run-schema.sh $(BUILD)/mailconf

@@ -29,6 +29,18 @@ usage(const struct opts *o, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+void
+diag_setup(const struct opts *o, struct diag *d)
+{
+	d->strict = o->strict;
+	d->off = o->wno;
+	d->format = o->diagnostics == NULL                  ? DIAG_TEXT
+	            : strcmp(o->diagnostics, "json") == 0   ? DIAG_JSON
+	            : strcmp(o->diagnostics, "sarif") == 0  ? DIAG_SARIF
+	            : strcmp(o->diagnostics, "github") == 0 ? DIAG_GITHUB
+	                                                    : DIAG_TEXT;
+}
+
 /* named says whether target t was named with --target. */
 bool
 named(const struct opts *o, const struct target *t)
@@ -163,7 +175,10 @@ int
 finish(struct diag *d, int rc)
 {
 	diag_flush(d, stderr);
-	if (summary.len > 0 && fputs(buf_cstr(&summary), stderr) == EOF)
+	/* A machine format is one document on standard error: no text
+	 * after it. */
+	if (d->format == DIAG_TEXT && summary.len > 0 &&
+	    fputs(buf_cstr(&summary), stderr) == EOF)
 		rc = EXIT_USAGE;
 	buf_free(&summary);
 	if (rc == 0)

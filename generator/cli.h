@@ -39,7 +39,14 @@ struct opts {
 	bool strict;
 	bool force;
 	bool quiet;
+	const char *diagnostics; /* text (NULL), json, sarif or github */
+	const char **wno;        /* -Wno-NAME: the names, NULL-ended */
+	size_t nwno;
 };
+
+/* diag_setup gives d what the options say about diagnostics: --strict,
+ * --diagnostics, -Wno-NAME. */
+void diag_setup(const struct opts *o, struct diag *d);
 
 /* usage reports a usage error of o->command (NULL: before a command was
  * known) in one line, with where to read more, and gives EXIT_USAGE. */

@@ -36,6 +36,7 @@ cmd_generate_or_check(const struct opts *o, bool generate)
 	size_t nwanted = 0;
 	int rc = check_targets(o);
 
+	diag_setup(o, &d);
 	if (rc != 0)
 		return rc;
 	if (o->nspecs == 0 && o->preset == NULL)
@@ -60,7 +61,6 @@ cmd_generate_or_check(const struct opts *o, bool generate)
 		diag_free(&d);
 		return EXIT_USAGE;
 	}
-	d.strict = o->strict;
 	d.no_notes = generate;
 	tmpls = load_templates(o, &d, &nwanted);
 	if (o->out_file != NULL && nwanted != 1) {
@@ -74,6 +74,7 @@ cmd_generate_or_check(const struct opts *o, bool generate)
 	}
 	known = spec_known_hosts(o->presets_dir);
 	for (size_t i = 0; i < (o->nspecs > 0 ? o->nspecs : 1); i++) {
+		int before = d.errors;
 		struct model *m = load_model(
 		    o, o->nspecs > 0 ? o->specs[i] : NULL, known, &d);
 		struct people v;
@@ -121,6 +122,13 @@ cmd_generate_or_check(const struct opts *o, bool generate)
 		}
 		users_close(v.users);
 		model_free(m);
+		/* One word per spec: a folder of fifty says which passed. */
+		if (!generate && !o->quiet && d.errors == before) {
+			if (o->nspecs > 0)
+				say("%s: ok\n", o->specs[i]);
+			else
+				say("%s (preset): ok\n", o->preset);
+		}
 	}
 	spec_free_names(known);
 out:

@@ -63,6 +63,7 @@ cmd_import(const struct opts *o)
 	struct plan plan = PLAN_INIT;
 	int rc = 0;
 
+	diag_setup(o, &d);
 	if (o->nspecs == 0)
 		return usage(o, "import needs one or more FILE.xml");
 	if ((o->out_dir == NULL) == (o->out_file == NULL))
@@ -70,7 +71,6 @@ cmd_import(const struct opts *o)
 		             "import needs --out DIR, or -o FILE for one file");
 	if (o->out_file != NULL && o->nspecs != 1)
 		return usage(o, "-o writes one file: import one FILE.xml");
-	d.strict = o->strict;
 	plan.root = o->out_dir;
 	for (size_t i = 0; i < o->nspecs; i++) {
 		struct buf ini = BUF_INIT;

@@ -45,6 +45,7 @@ cmd_install(const struct opts *o)
 	struct outroot *root = NULL;
 	int rc = check_targets(o);
 
+	diag_setup(o, &d);
 	if (rc != 0)
 		return rc;
 	for (const struct target *t = targets; t->name != NULL; t++)
@@ -68,7 +69,6 @@ cmd_install(const struct opts *o)
 		diag_free(&d);
 		return EXIT_USAGE;
 	}
-	d.strict = o->strict;
 	d.no_notes = true;
 	tmpls = load_templates(o, &d, NULL);
 	known = spec_known_hosts(o->presets_dir);

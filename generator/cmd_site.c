@@ -459,6 +459,7 @@ cmd_site(const struct opts *o)
 	int rc = 0;
 	bool done;
 
+	diag_setup(o, &d);
 	if (o->nspecs == 0)
 		return usage(
 		    o, "site needs one or more SPEC files or directories");
@@ -511,7 +512,6 @@ cmd_site(const struct opts *o)
 			    render_load(&site_parts[k].t, o->templates_dir,
 			                view_langs[0], &d);
 	/* Every spec is checked before anything is written. */
-	d.strict = o->strict;
 	d.no_notes = true;
 	specs = spec_list(o, &nspecs);
 	if (nspecs == 0) {

@@ -8,6 +8,10 @@
 
 #include "buf.h"
 #include "diag.h"
+
+#ifndef VERSION
+#define VERSION "0.1.0"
+#endif
 #include "xalloc.h"
 
 const struct diag_name diag_names[] = {
@@ -22,7 +26,7 @@ const struct diag_name diag_names[] = {
     {"plaintext", "password authentication over an unencrypted connection",
      "use security = ssl or starttls if the server offers it; waive it "
      "(section 5) when the provider offers nothing else"},
-    {"no-tls", "no incoming (or outgoing) server offers TLS",
+    {"plaintext-only", "no incoming (or outgoing) server offers TLS",
      "add a server with security = ssl or starttls; waive it when the "
      "provider has none"},
     {"smtp-no-auth", "an SMTP server without authentication",
@@ -49,6 +53,8 @@ const struct diag_name diag_names[] = {
      "something an imported file says that mailconf changes or "
      "drops",
      "read the message, and check the spec the import wrote"},
+    {"unused-waiver", "a [waivers] key that silenced nothing",
+     "remove it, or correct the name or the place"},
     {"backup", "an existing file kept before it was replaced",
      "nothing to fix: the old file is kept"},
     {NULL, NULL, NULL},
@@ -439,6 +445,24 @@ put_github(struct buf *b, const struct diag_msg *m)
 	buf_putc(b, '\n');
 }
 
+/* put_uri appends path as a URI reference (RFC 3986): absolute paths as
+ * file: URIs, relative ones relative, every other byte percent-encoded. */
+static void
+put_uri(struct buf *b, const char *path)
+{
+	buf_putc(b, '"');
+	if (path[0] == '/')
+		buf_puts(b, "file://");
+	for (const unsigned char *c = (const unsigned char *)path; *c != '\0';
+	     c++)
+		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		    (*c >= '0' && *c <= '9') || strchr("-._~/", *c) != NULL)
+			buf_putc(b, (char)*c);
+		else
+			buf_printf(b, "%%%02X", *c);
+	buf_putc(b, '"');
+}
+
 static void
 put_sarif(struct buf *b, const struct diag_msg *v, size_t n)
 {
@@ -449,6 +473,7 @@ put_sarif(struct buf *b, const struct diag_msg *v, size_t n)
 	buf_puts(b, "{\"$schema\":\"https://json.schemastore.org/"
 	            "sarif-2.1.0.json\",\"version\":\"2.1.0\",\"runs\":[{"
 	            "\"tool\":{\"driver\":{\"name\":\"mailconf\","
+	            "\"version\":\"" VERSION "\","
 	            "\"informationUri\":\"https://github.com/mailconf/"
 	            "mailconf\",\"rules\":[{\"id\":\"error\","
 	            "\"shortDescription\":{\"text\":\"an error in the "
@@ -481,7 +506,7 @@ put_sarif(struct buf *b, const struct diag_msg *v, size_t n)
 		if (m->file != NULL) {
 			buf_puts(b, ",\"locations\":[{\"physicalLocation\":{"
 			            "\"artifactLocation\":{\"uri\":");
-			json_str(b, m->file);
+			put_uri(b, m->file);
 			buf_puts(b, "}");
 			if (m->line > 0) {
 				buf_printf(b, ",\"region\":{\"startLine\":%d",

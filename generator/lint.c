@@ -26,7 +26,7 @@ lwarn(const struct model *m, struct diag *d, enum diag_level lvl,
 
 	model_loc(m, section, key, &at);
 	va_start(ap, fmt);
-	diag_vmsg(d, lvl, name, &at, fmt, ap);
+	model_vwarn(m, d, lvl, name, &at, fmt, ap);
 	va_end(ap);
 }
 
@@ -254,7 +254,8 @@ lint_order(const struct model *m, bool incoming, struct diag *d)
 		}
 	}
 	if (first != NULL && !tls)
-		lwarn(m, d, DIAG_WARNING, "no-tls", first->section, "security",
+		lwarn(m, d, DIAG_WARNING, "plaintext-only", first->section,
+		      "security",
 		      "no %s server offers TLS: passwords and mail travel in "
 		      "plain text",
 		      incoming ? "incoming" : "outgoing");
@@ -274,4 +275,25 @@ model_lint(const struct model *m, const char *const *known_hosts,
 		lint_server(m, &m->servers[i], known_hosts, d);
 	lint_order(m, true, d);
 	lint_order(m, false, d);
+	/* A stale waiver would hide the next real problem. Those of a
+	 * preset are its own business: a spec may have fixed the cause. */
+	for (size_t i = 0; i < m->nwaivers; i++) {
+		const struct waiver *w = &m->waivers[i];
+		const char *own = m->src->nfiles > 0
+		                      ? m->src->files[m->src->nfiles - 1]
+		                      : NULL;
+		char *key;
+		struct loc at = {w->file, w->line, "waivers", NULL, 0};
+
+		if (w->used || own == NULL || strcmp(w->file, own) != 0)
+			continue;
+		key = w->where != NULL ? xasprintf("%s.%s", w->name, w->where)
+		                       : xstrdup(w->name);
+		at.key = key;
+		diag_warn(d, "unused-waiver", &at,
+		          "waives nothing: no -W%s warning%s%s; remove it",
+		          w->name, w->where != NULL ? " at " : " in this spec",
+		          w->where != NULL ? w->where : "");
+		free(key);
+	}
 }

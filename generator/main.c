@@ -104,9 +104,14 @@ static const struct option {
      C_GENERATE | C_INSTALL | C_IMPORT | C_SITE,
      "replace files mailconf did not write, or that were edited since"},
     {"--strict", NULL, NULL, O(strict), C_SPEC | C_IMPORT,
-     "treat warnings as errors"},
+     "warnings are errors (-Werror), but silenced or waived ones"},
+    {"-Wno-NAME", NULL, NULL, 0, C_SPEC | C_IMPORT,
+     "silence the warning or note NAME (docs/spec.md 5)"},
+    {"--diagnostics", NULL, "FORMAT", O(diagnostics), C_SPEC | C_IMPORT,
+     "text (default), json, sarif or github"},
     {"--quiet", "-q", NULL, O(quiet),
-     C_GENERATE | C_INSTALL | C_IMPORT | C_SITE, "no summary line"},
+     C_GENERATE | C_CHECK | C_INSTALL | C_IMPORT | C_SITE,
+     "no summary line (check: no \"SPEC: ok\")"},
     {"--templates", NULL, "DIR", O(templates_dir), C_SPEC,
      "use the templates in DIR"},
     {"--presets", NULL, "DIR", O(presets_dir), C_SPEC | C_IMPORT | C_LIST,
@@ -222,6 +227,28 @@ find_option(const struct command *c, const char *key, size_t n, bool *known)
 	return NULL;
 }
 
+/* warning_off reads -Wno-NAME into o->wno: 0, or a usage error's
+ * status. */
+static int
+warning_off(const struct command *c, const char *a, struct opts *o)
+{
+	const char *name = a + 5;
+	bool known;
+
+	if (find_option(c, "-Wno-NAME", 9, &known) == NULL)
+		return usage(o, "%s: -Wno-NAME is not an option of %s", c->name,
+		             c->name);
+	if (diag_name_find(name) == NULL)
+		return usage(o,
+		             "%s: %s: no warning or note is named \"%s\" "
+		             "(docs/spec.md section 5 lists them)",
+		             c->name, a, name);
+	o->wno = xreallocarray(o->wno, o->nwno + 2, sizeof(*o->wno));
+	o->wno[o->nwno++] = name;
+	o->wno[o->nwno] = NULL;
+	return 0;
+}
+
 /* parse_args reads c's options into o: 0, -1 after --help, or a usage
  * error's status. An option's value follows it, or "=". */
 static int
@@ -241,6 +268,16 @@ parse_args(const struct command *c, int argc, char **argv, struct opts *o)
 			help_command(c);
 			return -1;
 		}
+		if (strncmp(a, "-Wno-", 5) == 0) {
+			int rc = warning_off(c, a, o);
+
+			if (rc != 0)
+				return rc;
+			continue;
+		}
+		/* gcc's spelling of --strict */
+		if (strcmp(a, "-Werror") == 0)
+			a = "--strict", n = 8;
 		r = find_option(c, a, n, &known);
 		if (r == NULL && known)
 			return usage(o, "%s: %.*s is not an option of %s",
@@ -274,6 +311,14 @@ run(const struct command *c, struct opts *o)
 	char *found = NULL;
 	int rc;
 
+	if (o->diagnostics != NULL && strcmp(o->diagnostics, "text") != 0 &&
+	    strcmp(o->diagnostics, "json") != 0 &&
+	    strcmp(o->diagnostics, "sarif") != 0 &&
+	    strcmp(o->diagnostics, "github") != 0)
+		return usage(o,
+		             "--diagnostics: \"%s\" is not text, json, sarif "
+		             "or github",
+		             o->diagnostics);
 	if (o->password_env != NULL) {
 		o->user.password = getenv(o->password_env);
 		if (o->user.password == NULL)
@@ -332,6 +377,7 @@ main(int argc, char **argv)
 	else if (rc < 0)
 		rc = fflush(stdout) == 0 ? 0 : EXIT_USAGE;
 	free(o.specs);
+	free(o.wno);
 	xml_cleanup();
 	out_exit_if_signalled();
 	return rc;

@@ -39,6 +39,7 @@ enum skind {
 	S_DOCUMENTATION,
 	S_BEFORE,
 	S_CAVEATS,
+	S_WAIVERS,
 	S_OAUTH2
 };
 
@@ -108,6 +109,7 @@ static const struct {
     {"before", S_BEFORE, url_keys, false, true},
     {"caveats", S_CAVEATS, NULL, false, true},
     {"oauth2", S_OAUTH2, oauth2_keys, false, false},
+    {"waivers", S_WAIVERS, NULL, false, false},
 };
 
 #define NKINDS (sizeof(section_kinds) / sizeof(section_kinds[0]))
@@ -190,8 +192,149 @@ bwarn(struct builder *b, const char *name, const struct entry *e,
 	va_list ap;
 
 	va_start(ap, fmt);
-	diag_vmsg(b->d, DIAG_WARNING, name, &at, fmt, ap);
+	model_vwarn(b->m, b->d, DIAG_WARNING, name, &at, fmt, ap);
 	va_end(ap);
+}
+
+/* waiver_covers says whether w silences name at at. */
+static bool
+waiver_covers(const struct waiver *w, const char *name, const struct loc *at)
+{
+	size_t n;
+
+	if (strcmp(w->name, name) != 0)
+		return false;
+	if (w->where == NULL)
+		return true;
+	if (at == NULL || at->section == NULL)
+		return false;
+	n = strlen(at->section);
+	return strncmp(w->where, at->section, n) == 0 &&
+	       (w->where[n] == '\0' ||
+	        (w->where[n] == '.' && at->key != NULL &&
+	         strcmp(w->where + n + 1, at->key) == 0));
+}
+
+void
+model_vwarn(const struct model *m, struct diag *d, enum diag_level lvl,
+            const char *name, const struct loc *at, const char *fmt, va_list ap)
+{
+	for (size_t i = 0; i < m->nwaivers; i++) {
+		struct waiver *w = &m->waivers[i];
+		char *msg;
+		va_list cp;
+		int n;
+
+		if (!waiver_covers(w, name, at))
+			continue;
+		w->used = true;
+		va_copy(cp, ap);
+		n = vsnprintf(NULL, 0, fmt, cp);
+		va_end(cp);
+		msg = xmalloc(n > 0 ? (size_t)n + 1 : 1);
+		vsnprintf(msg, n > 0 ? (size_t)n + 1 : 1, fmt, ap);
+		diag_note(d, name, at, "%s; waived in %s:%d: %s", msg, w->file,
+		          w->line, w->reason);
+		free(msg);
+		return;
+	}
+	diag_vmsg(d, lvl, name, at, fmt, ap);
+}
+
+/* The names of the spec's own checks: the ones a waiver can silence. */
+static const char *const waivable[] = {"long-name",          "duplicate-value",
+                                       "http-url",           "plaintext",
+                                       "plaintext-only",     "smtp-no-auth",
+                                       "client-cert",        "port",
+                                       "tls-port",           "host-typo",
+                                       "host-domain",        "numeric-username",
+                                       "implicit-tls-first", NULL};
+
+/* waiver_place says whether where is a section of src, or a key of one
+ * (NAME.SECTION.KEY: a section's name may itself hold a dot). */
+static bool
+waiver_place(const struct source *src, const char *where)
+{
+	for (size_t i = 0; i < src->nsections; i++) {
+		const char *name = src->sections[i].name;
+		size_t n = strlen(name);
+
+		if (strncmp(where, name, n) == 0 &&
+		    (where[n] == '\0' ||
+		     (where[n] == '.' && where[n + 1] != '\0')))
+			return true;
+	}
+	return false;
+}
+
+/* read_waivers reads [waivers] before anything else is checked: a
+ * warning of the first section may be waived by the last. */
+static void
+read_waivers(struct builder *b)
+{
+	struct source *src = b->m->src;
+
+	for (size_t i = 0; i < src->nentries; i++) {
+		const struct entry *e = &src->entries[i];
+		const char *dot;
+		char *name;
+		bool name_ok;
+		struct waiver *w;
+
+		if (strcmp(e->section, "waivers") != 0)
+			continue;
+		dot = strchr(e->key, '.');
+		name = dot != NULL ? xstrndup(e->key, (size_t)(dot - e->key))
+		                   : xstrdup(e->key);
+		name_ok = false;
+		for (size_t k = 0; waivable[k] != NULL; k++)
+			name_ok |= strcmp(waivable[k], name) == 0;
+		if (!name_ok) {
+			const char *near = closest(name, waivable);
+
+			if (diag_name_find(name) != NULL)
+				berr(b, e,
+				     "\"%s\" is not a warning of the spec's "
+				     "checks; silence it with -Wno-%s",
+				     name, name);
+			else if (near != NULL)
+				berr(b, e,
+				     "no warning is named \"%s\"; did you mean "
+				     "\"%s\"?",
+				     name, near);
+			else
+				berr(b, e,
+				     "no warning is named \"%s\" (docs/spec.md "
+				     "section 5 lists them)",
+				     name);
+			free(name);
+			continue;
+		}
+		if (dot != NULL && !waiver_place(src, dot + 1)) {
+			berr(b, e,
+			     "no section of the spec is [%s]: a waiver names "
+			     "NAME, NAME.SECTION or NAME.SECTION.KEY",
+			     dot + 1);
+			free(name);
+			continue;
+		}
+		if (e->value == NULL || e->value[0] == '\0') {
+			berr(b, e,
+			     "a waiver needs its reason: why the warning does "
+			     "not apply here");
+			free(name);
+			continue;
+		}
+		b->m->waivers = xreallocarray(b->m->waivers, b->m->nwaivers + 1,
+		                              sizeof(*b->m->waivers));
+		w = &b->m->waivers[b->m->nwaivers++];
+		w->name = name;
+		w->where = dot != NULL ? xstrdup(dot + 1) : NULL;
+		w->reason = xstrdup(e->value);
+		w->file = e->file;
+		w->line = e->line;
+		w->used = false;
+	}
 }
 
 bool
@@ -588,8 +731,8 @@ static void
 report_unknown_section(struct builder *b, const struct section *s)
 {
 	static const char *const names[] = {
-	    "provider", "imap",    "pop3",   "smtp", "documentation",
-	    "before",   "caveats", "oauth2", NULL};
+	    "provider", "imap",    "pop3",   "smtp",    "documentation",
+	    "before",   "caveats", "oauth2", "waivers", NULL};
 	struct loc at = {s->file, s->line, NULL, NULL, 0};
 	char *base = xstrdup(s->name);
 	char *dot = strchr(base, '.');
@@ -611,7 +754,8 @@ report_unknown_section(struct builder *b, const struct section *s)
 		diag_error(b->d, &at,
 		           "unknown section [%s]; sections are [provider], "
 		           "[imap], [pop3], [smtp] (or [imap.NAME] etc.), "
-		           "[documentation], [before], [caveats], [oauth2]",
+		           "[documentation], [before], [caveats], [oauth2], "
+		           "[waivers]",
 		           s->name);
 	b->errors++;
 	free(base);
@@ -1196,6 +1340,7 @@ model_build(struct source *src, struct diag *d)
 
 	m->src = src;
 	check_values(&b);
+	read_waivers(&b);
 	for (size_t i = 0; i < src->nentries && b.errors == 0; i++)
 		if (src->entries[i].value == NULL) {
 			if (!is_domains(&src->entries[i]) ||
@@ -1235,6 +1380,8 @@ model_build(struct source *src, struct diag *d)
 			b.errors++;
 			continue;
 		}
+		if (section_kinds[kind].kind == S_WAIVERS)
+			continue;
 		if (section_kinds[kind].kind == S_SERVER)
 			build_server(&b, sec, kind);
 		else
@@ -1333,6 +1480,12 @@ model_free(struct model *m)
 	free(m->oauth_scope);
 	free(m->oauth_auth_url);
 	free(m->oauth_token_url);
+	for (size_t i = 0; i < m->nwaivers; i++) {
+		free(m->waivers[i].name);
+		free(m->waivers[i].where);
+		free(m->waivers[i].reason);
+	}
+	free(m->waivers);
 	source_free(m->src);
 	free(m);
 }

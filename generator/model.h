@@ -83,6 +83,18 @@ struct server {
 	                        (incoming, outgoing), from 0 */
 };
 
+/* A [waivers] key: the warning or note name, silenced in the whole spec
+ * or only where (a section, or "section.key"), for a reason that check
+ * shows. */
+struct waiver {
+	char *name;
+	char *where; /* NULL: the whole spec */
+	char *reason;
+	const char *file;
+	int line;
+	bool used; /* it silenced something */
+};
+
 /* A text in one language; name is the key that identifies a step. */
 struct ltext {
 	char *lang;
@@ -112,12 +124,20 @@ struct model {
 	char *oauth_scope;
 	char *oauth_auth_url;
 	char *oauth_token_url;
+	struct waiver *waivers;
+	size_t nwaivers;
 	struct source *src; /* owned: where each value came from */
 	/* Not NULL when the domain list stayed in the spec's files (a
 	 * source from spec_load_lean): the names it may repeat. Owned. */
 	struct dupes *deferred;
 	size_t ndeferred; /* the domains the deferred list holds */
 };
+
+/* model_vwarn reports a warning or note of the spec's checks at at: as a
+ * note saying why, when one of m's waivers covers it. */
+void model_vwarn(const struct model *m, struct diag *d, enum diag_level lvl,
+                 const char *name, const struct loc *at, const char *fmt,
+                 va_list ap) __attribute__((format(printf, 6, 0)));
 
 /* model_build types and checks every entry of src, reporting each problem
  * to d. It takes ownership of src. Returns NULL when there was an error. */

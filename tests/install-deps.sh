@@ -3,6 +3,11 @@
 set -eu
 missing=""
 for p in "$@"; do
+	# npm: Debian's package, unless a nodejs that brings its own (as
+	# NodeSource's, which conflicts with it) gives npx already.
+	if [ "$p" = npm ] && command -v npx >/dev/null 2>&1; then
+		continue
+	fi
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
 		missing="$missing $p"
 done

@@ -222,9 +222,10 @@ test_diag_silenced_names(void **state)
 	d.off = off;
 	d.strict = true;
 	diag_warn(&d, "plaintext", &at, "w");
-	diag_warn(&d, "no-tls", &at, "w");
+	diag_warn(&d, "plaintext-only", &at, "w");
 	assert_int_equal(d.errors, 1);
-	assert_diag_free(&d, "s.ini:1: error: [imap] security: w [-Wno-tls]\n");
+	assert_diag_free(
+	    &d, "s.ini:1: error: [imap] security: w [-Wplaintext-only]\n");
 }
 
 static void

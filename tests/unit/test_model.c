@@ -755,7 +755,7 @@ static const struct lint_case {
        "or starttls if the server offers it [-Wplaintext]"},
       {"warning", "imap", "security",
        "no incoming server offers TLS: passwords and mail travel in plain "
-       "text [-Wno-tls]"},
+       "text [-Wplaintext-only]"},
       {"warning", "pop3", "security",
        "password authentication over an unencrypted connection; use ssl "
        "or starttls if the server offers it [-Wplaintext]"}}},
@@ -765,7 +765,7 @@ static const struct lint_case {
       {"smtp", "auth", "none"}},
      {{"warning", "smtp", "security",
        "no outgoing server offers TLS: passwords and mail travel in plain "
-       "text [-Wno-tls]"},
+       "text [-Wplaintext-only]"},
       {"warning", "smtp", "auth",
        "SMTP without authentication works only from inside the "
        "provider's network; most clients need a login [-Wsmtp-no-auth]"}}},
