@@ -172,7 +172,7 @@ static void berr(struct builder *b, const struct entry *e, const char *fmt, ...)
 static void
 berr(struct builder *b, const struct entry *e, const char *fmt, ...)
 {
-	struct loc at = {e->file, e->line, e->section, e->key, 0};
+	struct loc at = {e->file, e->line, e->section, e->key, e->col};
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -188,7 +188,7 @@ static void
 bwarn(struct builder *b, const char *name, const struct entry *e,
       const char *fmt, ...)
 {
-	struct loc at = {e->file, e->line, e->section, e->key, 0};
+	struct loc at = {e->file, e->line, e->section, e->key, e->col};
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -716,6 +716,7 @@ model_loc(const struct model *m, const char *section, const char *key,
 	if (e != NULL) {
 		at->file = e->file;
 		at->line = e->line;
+		at->col = e->col;
 		return;
 	}
 	for (size_t i = 0; i < m->src->nsections; i++)

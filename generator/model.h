@@ -19,6 +19,7 @@ struct entry {
 	char *value;      /* NULL: deferred, left in the file (source.reread) */
 	const char *file; /* borrowed from struct source */
 	int line;
+	int col; /* the value's column, from 1 (0: unknown) */
 	/* A deferred value's line, for the front end that reads it back:
 	 * where it starts in file, its length and a hash of its bytes. */
 	long offset;

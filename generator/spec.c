@@ -53,6 +53,10 @@ struct scan {
 	long at;
 	size_t raw_len;
 	unsigned long long raw_sum;
+	/* The line as read, and the column (from 1; 0: none) the next
+	 * message points at. */
+	const char *line_start;
+	int col;
 };
 
 static void serr(struct scan *s, int line, const char *section, const char *key,
@@ -62,7 +66,7 @@ static void
 serr(struct scan *s, int line, const char *section, const char *key,
      const char *fmt, ...)
 {
-	struct loc at = {s->file, line, section, key, 0};
+	struct loc at = {s->file, line, section, key, s->col};
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -221,6 +225,13 @@ scan_section(struct scan *s, char *p, size_t n, int line)
  * value in "..." or '...' is taken literally; otherwise ";" or "#" ends it.
  * Where the user probably did not mean a comment (no space before it), it
  * is an error instead, since iniparser would cut the value silently. */
+/* col_of is the column of p in the line being scanned. */
+static int
+col_of(const struct scan *s, const char *p)
+{
+	return s->line_start != NULL ? (int)(p - s->line_start) + 1 : 0;
+}
+
 static char *
 value_of(struct scan *s, int line, const char *key, char *v)
 {
@@ -231,6 +242,7 @@ value_of(struct scan *s, int line, const char *key, char *v)
 		char *rest;
 
 		if (end == NULL) {
+			s->col = col_of(s, v);
 			serr(s, line, s->section, key,
 			     "missing closing %c quote", v[0]);
 			return NULL;
@@ -238,6 +250,7 @@ value_of(struct scan *s, int line, const char *key, char *v)
 		for (rest = end + 1; is_space(*rest); rest++)
 			;
 		if (*rest != '\0' && *rest != ';' && *rest != '#') {
+			s->col = col_of(s, rest);
 			serr(s, line, s->section, key,
 			     "unexpected text after the closing quote: \"%s\"",
 			     rest);
@@ -249,6 +262,7 @@ value_of(struct scan *s, int line, const char *key, char *v)
 		if (v[i] != ';' && v[i] != '#')
 			continue;
 		if (i > 0 && !is_space(v[i - 1])) {
+			s->col = col_of(s, v + i);
 			serr(s, line, s->section, key,
 			     "\"%c\" starts a comment, so the value would end "
 			     "before it; put the whole value in double quotes",
@@ -306,6 +320,7 @@ scan_key(struct scan *s, char *p, size_t n, int line)
 	}
 	if (s->skip)
 		return;
+	s->col = col_of(s, p);
 	key = key_of(p, eq);
 	if (!name_ok(key)) {
 		serr(s, line, s->section, NULL,
@@ -323,6 +338,7 @@ scan_key(struct scan *s, char *p, size_t n, int line)
 	raw = eq + 1;
 	while (is_space(*raw))
 		raw++;
+	s->col = col_of(s, raw);
 	value = value_of(s, line, key, raw);
 	if (value == NULL)
 		goto out;
@@ -339,6 +355,7 @@ scan_key(struct scan *s, char *p, size_t n, int line)
 		s->entries = strmap_new(same_entry, s->src);
 	dup = entry_put(s->entries, s->section, key, s->src->nentries);
 	if (dup != STRMAP_NONE) {
+		s->col = col_of(s, p);
 		serr(s, line, s->section, key,
 		     "duplicate key; it was already set on line %d",
 		     s->src->entries[dup].line);
@@ -352,7 +369,8 @@ scan_key(struct scan *s, char *p, size_t n, int line)
 	                   .key = xstrdup(key),
 	                   .value = value,
 	                   .file = s->file,
-	                   .line = line};
+	                   .line = line,
+	                   .col = col_of(s, raw)};
 	if (deferred(s, key)) {
 		struct entry *e = &s->src->entries[s->src->nentries - 1];
 
@@ -376,6 +394,8 @@ scan_line(struct scan *s, char *p, size_t n, int line)
 {
 	size_t bad;
 
+	s->line_start = p;
+	s->col = 0;
 	if (n > 0 && p[n - 1] == '\r')
 		n--;
 	if (n > MAX_LINE) {
@@ -390,6 +410,7 @@ scan_line(struct scan *s, char *p, size_t n, int line)
 	p[n] = '\0';
 	bad = utf8_check(p, n);
 	if (bad != (size_t)-1) {
+		s->col = (int)bad + 1;
 		serr(s, line, NULL, NULL,
 		     "invalid UTF-8 (byte 0x%02x at column %zu); save "
 		     "the file as UTF-8",
@@ -414,6 +435,7 @@ scan_line(struct scan *s, char *p, size_t n, int line)
 	}
 	if (n == 0 || *p == ';' || *p == '#')
 		return;
+	s->col = col_of(s, p);
 	if (*p == '[')
 		scan_section(s, p, n, line);
 	else
@@ -639,7 +661,7 @@ ini_error(const char *fmt, ...)
 static char *
 reread(const struct entry *e, struct diag *d)
 {
-	struct loc at = {e->file, e->line, e->section, e->key, 0};
+	struct loc at = {e->file, e->line, e->section, e->key, e->col};
 	const char *why;
 	int fd = input_open(e->file, MAX_FILE, 0, &why);
 	char *raw = xmalloc(e->len + 1), *value = NULL;

@@ -47,8 +47,11 @@ if not any(r["severity"] == "note" and "waived in" in r["message"] for r in rows
     bad.append("json: no waived note")
 if not any(r["file"].endswith("a b,50%.ini") for r in rows):
     bad.append("json: the file name was not kept")
+if not any(r["column"] == 12 and r["key"] == "security" for r in rows):
+    bad.append("json: no column for a value's warning")
 # Each JSON row says what its text line says.
-texts = sorted("%s:%s: %s: %s%s%s%s" % (r["file"], r["line"], r["severity"],
+texts = sorted("%s:%s%s: %s: %s%s%s%s" % (r["file"], r["line"],
+               ":%d" % r["column"] if r["column"] else "", r["severity"],
                "[%s] " % r["section"] if r["section"] else "",
                "%s: " % r["key"] if r["key"] else "", r["message"],
                " [-W%s]" % r["name"] if r["name"] else "") for r in rows)
@@ -72,7 +75,7 @@ gh = open(tmp + "/github").read().splitlines()
 if len(gh) != want:
     bad.append("github: %d lines for %d messages" % (len(gh), want))
 for l in gh:
-    if not re.match(r"^::(error|warning|notice) file=[^,:]+,line=[0-9]+(,title=[a-z-]+)?::", l):
+    if not re.match(r"^::(error|warning|notice) file=[^,:]+,line=[0-9]+(,col=[0-9]+)?(,title=[a-z-]+)?::", l):
         bad.append("github: %s" % l)
 if not any("file=" + tmp + "/a b%2C50%25.ini," in l for l in gh):
     bad.append("github: the file name's comma and percent are not escaped")

@@ -211,11 +211,21 @@ test_spec_load_reads_values_like_iniparser(void **state)
 		const struct entry *e =
 		    src != NULL ? entry(src, "provider", "name") : NULL;
 		char *got = diag_text(&d);
-		bool ok =
-		    strcmp(got, want) == 0 &&
-		    (cases[i].value == NULL
-		         ? src == NULL
-		         : e != NULL && strcmp(e->value, cases[i].value) == 0);
+		/* Each error points at a column of line 2 (which one, the
+		 * errors goldens say); the text is compared without it. */
+		char *col = strstr(got, ":2:");
+		bool has_col = cases[i].error == NULL ||
+		               (col != NULL && col[3] >= '1' && col[3] <= '9');
+		bool ok;
+
+		if (has_col && cases[i].error != NULL)
+			memmove(col + 2, col + 2 + strcspn(col + 3, ":") + 1,
+			        strlen(col + 2 + strcspn(col + 3, ":") + 1) +
+			            1);
+		ok = has_col && strcmp(got, want) == 0 &&
+		     (cases[i].value == NULL
+		          ? src == NULL
+		          : e != NULL && strcmp(e->value, cases[i].value) == 0);
 
 		if (!ok)
 			print_message(
@@ -240,43 +250,46 @@ test_spec_load_rejects_with_location(void **state)
 		const char *text, *want; /* want: after "PATH:" */
 	} cases[] = {
 	    {"[provider]\nid = a.com\nid = b.com\n",
-	     "3: error: [provider] id: duplicate key; it was already set on "
+	     "3:1: error: [provider] id: duplicate key; it was already set on "
 	     "line 2\n"},
 	    {"[provider]\nName = a\nNAME = b\n",
-	     "3: error: [provider] name: duplicate key; it was already set on "
+	     "3:1: error: [provider] name: duplicate key; it was already set "
+	     "on "
 	     "line 2\n"},
 	    {"[imap]\nhost = x\n\n[imap]\nhost = y\n",
-	     "4: error: [imap] duplicate section; it was opened on line 1 (a "
+	     "4:1: error: [imap] duplicate section; it was opened on line 1 (a "
 	     "second server needs its own name, e.g. [imap.backup])\n"},
 	    {"[smtp]\n[SMTP]\n",
-	     "2: error: [smtp] duplicate section; it was opened on line 1 (a "
+	     "2:1: error: [smtp] duplicate section; it was opened on line 1 (a "
 	     "second server needs its own name, e.g. [smtp.backup])\n"},
 	    {"\xef\xbb\xbf[provider]\nid = a.com\n",
 	     "1: error: file starts with a UTF-8 byte order mark; save it as "
 	     "UTF-8 without BOM\n"},
 	    {"[provider]\nname = a#b\n",
-	     "2: error: [provider] name: \"#\" starts a comment, so the value "
+	     "2:9: error: [provider] name: \"#\" starts a comment, so the "
+	     "value "
 	     "would end before it; put the whole value in double quotes\n"},
 	    {"id = a.com\n[provider]\n",
-	     "1: error: id: key outside any section; put it under a section "
+	     "1:1: error: id: key outside any section; put it under a section "
 	     "such as [provider]\n"},
 	    {"[provider]\njust words\n",
-	     "2: error: [provider] syntax error: expected \"key = value\", "
+	     "2:1: error: [provider] syntax error: expected \"key = value\", "
 	     "\"[section]\" or a comment starting with \";\" or \"#\"\n"},
 	    {"[provider]\nname = a \\\n",
 	     "2: error: [provider] line ends with \"\\\", which would join it "
 	     "with the next line; write the value on one line\n"},
-	    {"[provider] ; comment\n",
-	     "1: error: syntax error: a section header is \"[name]\" alone on "
-	     "its line\n"},
+	    {"[provider] ; comment\n", "1:1: error: syntax error: a section "
+	                               "header is \"[name]\" alone on "
+	                               "its line\n"},
 	    {"[pro vider]\n",
-	     "1: error: invalid section name \"[pro vider]\": use letters, "
+	     "1:1: error: invalid section name \"[pro vider]\": use letters, "
 	     "digits, \"-\", \"_\" and \".\"\n"},
 	    {"[provider]\nna me = x\n",
-	     "2: error: [provider] syntax error: invalid key name \"na me\": "
+	     "2:1: error: [provider] syntax error: invalid key name \"na me\": "
 	     "use letters, digits, \"-\", \"_\" and \".\"\n"},
 	    {"[provider]\nname = caf\xc3\n",
-	     "2: error: invalid UTF-8 (byte 0xc3 at column 11); save the file "
+	     "2:11: error: invalid UTF-8 (byte 0xc3 at column 11); save the "
+	     "file "
 	     "as UTF-8\n"},
 	};
 
@@ -824,7 +837,7 @@ test_spec_load_lean_notices_changes(void **state)
 	w = model_walk_domains(m, &d);
 	assert_null(model_walk_next(w));
 	assert_false(model_walk_end(w));
-	want = xasprintf("%s:5: error: [provider] domains: the file changed "
+	want = xasprintf("%s:5:11: error: [provider] domains: the file changed "
 	                 "while mailconf was reading it; run mailconf again\n",
 	                 path);
 	assert_diag_free(&d, want);
