@@ -144,9 +144,8 @@ load_model(const struct opts *o, const char *spec, char *const *known,
 	src =
 	    spec_load(spec, path == NULL ? o->preset : NULL, o->presets_dir, d);
 	free(path);
-	m = src != NULL ? model_build(src, d) : NULL;
-	if (m != NULL)
-		model_lint(m, (const char *const *)known, d);
+	m = src != NULL ? model_check(src, (const char *const *)known, d)
+	                : NULL;
 	return m;
 }
 

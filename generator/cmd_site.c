@@ -407,11 +407,8 @@ load_site_model(const struct opts *o, const char *spec, char *const *known,
 {
 	struct source *src = spec_load_lean(spec, o->preset, o->presets_dir,
 	                                    "provider", "domains", d);
-	struct model *m = src != NULL ? model_build(src, d) : NULL;
-
-	if (m != NULL)
-		model_lint(m, (const char *const *)known, d);
-	return m;
+	return src != NULL ? model_check(src, (const char *const *)known, d)
+	                   : NULL;
 }
 
 /* expect_domains gives the site every domain of every spec, for it to

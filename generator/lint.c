@@ -265,16 +265,25 @@ void
 model_lint(const struct model *m, const char *const *known_hosts,
            struct diag *d)
 {
-	if (utf8_length(m->name) > 30)
+	bool whole, whole_dir[2] = {true, true}; /* outgoing, incoming */
+
+	if (m->name != NULL && utf8_length(m->name) > 30)
 		lwarn(m, d, DIAG_WARNING, "long-name", "provider", "name",
 		      "longer than 30 characters; clients may cut it");
-	if (utf8_length(m->short_name) > 12)
+	if (m->short_name != NULL && utf8_length(m->short_name) > 12)
 		lwarn(m, d, DIAG_WARNING, "long-name", "provider", "short_name",
 		      "longer than 12 characters; clients may cut it");
 	for (size_t i = 0; i < m->nservers; i++)
-		lint_server(m, &m->servers[i], known_hosts, d);
-	lint_order(m, true, d);
-	lint_order(m, false, d);
+		if (m->servers[i].broken)
+			whole_dir[server_is_incoming(&m->servers[i])] = false;
+		else
+			lint_server(m, &m->servers[i], known_hosts, d);
+	/* What holds for all servers of a direction cannot be said while
+	 * one of them is wrong. */
+	for (int in = 1; in >= 0; in--)
+		if (whole_dir[in])
+			lint_order(m, in == 1, d);
+	whole = whole_dir[0] && whole_dir[1];
 	/* A stale waiver would hide the next real problem. Those of a
 	 * preset are its own business: a spec may have fixed the cause. */
 	for (size_t i = 0; i < m->nwaivers; i++) {
@@ -285,7 +294,8 @@ model_lint(const struct model *m, const char *const *known_hosts,
 		char *key;
 		struct loc at = {w->file, w->line, "waivers", NULL, 0};
 
-		if (w->used || own == NULL || strcmp(w->file, own) != 0)
+		if (w->used || !whole || own == NULL ||
+		    strcmp(w->file, own) != 0)
 			continue;
 		key = w->where != NULL ? xasprintf("%s.%s", w->name, w->where)
 		                       : xstrdup(w->name);

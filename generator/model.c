@@ -1328,13 +1328,18 @@ check_values(struct builder *b)
 	}
 }
 
-struct model *
-model_build(struct source *src, struct diag *d)
+/* build is model_build; with lint, it also lints the model, and when the
+ * spec has errors only in some sections' values, the parts that have none
+ * (every problem at once: the warnings come with the errors). */
+static struct model *
+build(struct source *src, const char *const *known, bool lint, struct diag *d)
 {
 	struct builder b = {.m = xcalloc(1, sizeof(struct model)), .d = d};
+	bool partial = true; /* lintable despite errors */
 	struct model *m = b.m;
 	bool have_provider = false, have_in = false, have_out = false;
 	bool unknown = false;
+	int before;
 	/* What is missing is the spec's to add, not its preset's. */
 	const char *spec_file =
 	    src->nfiles > 0 ? src->files[src->nfiles - 1] : NULL;
@@ -1383,10 +1388,16 @@ model_build(struct source *src, struct diag *d)
 		}
 		if (section_kinds[kind].kind == S_WAIVERS)
 			continue;
+		before = b.errors;
 		if (section_kinds[kind].kind == S_SERVER)
 			build_server(&b, sec, kind);
 		else
 			build_simple(&b, sec, kind);
+		if (section_kinds[kind].kind == S_SERVER)
+			m->servers[m->nservers - 1].broken = b.errors > before;
+		/* Every check of a server asks its provider. */
+		else if (section_kinds[kind].kind == S_PROVIDER)
+			partial &= b.errors == before;
 		have_provider |= section_kinds[kind].kind == S_PROVIDER;
 	}
 	for (size_t i = 0; i < m->nservers; i++) {
@@ -1416,11 +1427,26 @@ model_build(struct source *src, struct diag *d)
 	}
 	free(b.seen[0].h);
 	free(b.seen[1].h);
+	if (lint && (b.errors == 0 || (partial && !unknown && have_provider &&
+	                               have_in && have_out)))
+		model_lint(m, known, d);
 	if (b.errors > 0) {
 		model_free(m);
 		return NULL;
 	}
 	return m;
+}
+
+struct model *
+model_build(struct source *src, struct diag *d)
+{
+	return build(src, NULL, false, d);
+}
+
+struct model *
+model_check(struct source *src, const char *const *known_hosts, struct diag *d)
+{
+	return build(src, known_hosts, true, d);
 }
 
 static void

@@ -82,6 +82,7 @@ struct server {
 	int days_to_keep;    /* POP3: 0 unset */
 	long rank;           /* its place among the servers of its direction
 	                        (incoming, outgoing), from 0 */
+	bool broken;         /* its section has an error: not linted */
 };
 
 /* A [waivers] key: the warning or note name, silenced in the whole spec
@@ -149,6 +150,11 @@ struct model *model_build(struct source *src, struct diag *d);
  * the hosts of the preset library, for typo detection. */
 void model_lint(const struct model *m, const char *const *known_hosts,
                 struct diag *d);
+/* model_check is model_build, then model_lint; a spec whose errors are
+ * in some servers' values is linted too, but for those servers, so that
+ * its warnings come with its errors. NULL on errors. */
+struct model *model_check(struct source *src, const char *const *known_hosts,
+                          struct diag *d);
 /* model_loc fills at with where section/key was written (key NULL or
  * absent: the section header; section absent: the spec, the last file
  * read, which is the one its author edits). */
