@@ -155,5 +155,175 @@ EOF
 run 2 "install --diff alone" inst --diff
 run 2 "install --check --dry-run" inst --check --dry-run
 
+# --- generate --------------------------------------------------------------
+cd "$tmp" || exit 2
+gen() { "$bin" generate "$spec" --email alice@example.com --out dist "$@"; }
+# A missing --out: every file missing, and the directory still missing.
+run 1 "generate --check, no --out dir" gen --check
+[ ! -e dist ] && ok || fail "generate --check made dist"
+n=$("$bin" list | sed '/^presets/q' | grep -c '^  [a-z]')
+[ "$(grep -c '^dist/[a-z.0-9-]*: missing$' "$tmp/err")" = "$n" ] && [ "$(wc -l <"$tmp/err")" = "$n" ] && ok ||
+	{ fail "generate --check, no --out dir: not one line a target ($n)"; cat "$tmp/err"; }
+run 0 "generate --dry-run, no --out dir" gen --dry-run
+[ "$(grep -c '^would write dist/' "$tmp/out")" = "$n" ] && ok || { fail "generate --dry-run, no --out dir: lines"; cat "$tmp/out"; }
+[ ! -e dist ] && ok || fail "generate --dry-run made dist"
+# Its diffs make the tree the real run makes, through patch(1).
+mkdir patched
+(cd patched && patch -s -p0 <"$tmp/out") && ok || fail "generate --dry-run: patch refused the diffs"
+gen -q 2>"$tmp/err" || fail "generate: exit $?"
+for f in $(cd dist && ls); do
+	cmp -s "dist/$f" "patched/dist/$f" && ok || fail "generate --dry-run: the diff of $f does not give the file"
+done
+snap dist >"$tmp/before"
+run 0 "generate --check, current" gen --check
+[ ! -s "$tmp/out" ] && [ ! -s "$tmp/err" ] && ok || fail "generate --check, current, printed: $(cat "$tmp/out" "$tmp/err")"
+run 0 "generate --check --diff, current" gen --check --diff
+[ ! -s "$tmp/out" ] && [ ! -s "$tmp/err" ] && ok || fail "generate --check --diff, current, printed: $(cat "$tmp/out" "$tmp/err")"
+run 0 "generate --dry-run, current" gen --dry-run
+is "$tmp/out" "generate --dry-run, current" <<EOF
+nothing would change
+EOF
+same_tree dist "$tmp/before" "generate --check and --dry-run, current"
+# One file edited, one deleted.
+echo "# my own line" >>dist/msmtprc
+rm dist/autodiscover.xml
+snap dist >"$tmp/before"
+run 1 "generate --check, changed" gen --check
+is "$tmp/err" "generate --check, changed" <<EOF
+dist/autodiscover.xml: missing
+dist/msmtprc: would change
+EOF
+cp "$tmp/err" "$tmp/gen.listed"
+[ ! -s "$tmp/out" ] && ok || fail "generate --check printed on stdout without --diff"
+run 1 "generate --check --diff, changed" gen --check --diff
+cp "$tmp/err" "$tmp/err.diff"
+is "$tmp/err.diff" "generate --check --diff: the same list" <"$tmp/gen.listed"
+grep -q '^--- /dev/null$' "$tmp/out" && grep -q '^+++ dist/autodiscover.xml$' "$tmp/out" &&
+	grep -q '^--- dist/msmtprc$' "$tmp/out" && grep -q '^-# my own line$' "$tmp/out" && ok ||
+	{ fail "generate --check --diff: diffs"; cat "$tmp/out"; }
+[ "$(grep -c '^+++ ' "$tmp/out")" = 2 ] && ok || fail "generate --check --diff: not two diffs"
+same_tree dist "$tmp/before" "generate --check, changed"
+run 1 "generate --dry-run, edited" gen --dry-run
+is "$tmp/err" "generate --dry-run, edited: the real run's refusal" <<EOF
+mailconf: error: dist/msmtprc exists and was not written by mailconf, or was edited since; not replacing it (use --force to replace it)
+EOF
+sed -n '1p' "$tmp/out" >"$tmp/head"
+is "$tmp/head" "generate --dry-run, edited" <<EOF
+would write dist/autodiscover.xml
+EOF
+run 0 "generate --dry-run --force, edited" gen --dry-run --force
+sed -n '1,2p' "$tmp/out" >"$tmp/head"
+is "$tmp/head" "generate --dry-run --force, edited" <<EOF
+would write dist/autodiscover.xml
+would replace dist/msmtprc (with --force; the old one is not kept)
+EOF
+same_tree dist "$tmp/before" "generate --dry-run, edited"
+# The real run refuses as the dry run said, then with --force changes
+# exactly what check listed.
+run 1 "generate, edited" gen
+same_tree dist "$tmp/before" "generate, edited (refused)"
+gen --force 2>"$tmp/err" && grep -q "^mailconf: 2 written, $((n - 2)) unchanged" "$tmp/err" && ok ||
+	fail "generate --force after check: $(cat "$tmp/err")"
+snap dist >"$tmp/after"
+changed "$tmp/before" "$tmp/after" >"$tmp/got"
+listed "$tmp/gen.listed" >"$tmp/want.listed"
+is "$tmp/got" "generate: the files the real run changed" <"$tmp/want.listed"
+run 0 "generate --check after the real run" gen --check
+# A check takes a shared lock on the root: a writer's exclusive one
+# keeps it waiting (here: not at all), a reader's does not.
+flock -F -x dist sleep 3 &
+lock=$!
+sleep 0.3
+MAILCONF_LOCK_WAIT=0 run 2 "generate --check, a writer holds the root" gen --check
+grep -q '^mailconf: error: another mailconf run (pid [0-9]*) is writing dist; waited 0 s$' "$tmp/err" && ok ||
+	fail "generate --check under a writer's lock: $(cat "$tmp/err")"
+kill "$lock"
+wait "$lock" 2>/dev/null
+flock -F -s dist sleep 3 &
+lock=$!
+sleep 0.3
+MAILCONF_LOCK_WAIT=0 run 0 "generate --check, a reader holds the root" gen --check
+kill "$lock"
+wait "$lock" 2>/dev/null
+# A mode changed is a change; a manifest gone is the one change.
+chmod 644 dist/fetchmailrc
+run 1 "generate --check, mode" gen --check
+is "$tmp/err" "generate --check, mode" <<EOF
+dist/fetchmailrc: would change
+EOF
+gen -q
+rm dist/.mailconf-manifest
+run 1 "generate --check, no manifest" gen --check
+is "$tmp/err" "generate --check, no manifest" <<EOF
+dist/.mailconf-manifest: missing
+EOF
+gen -q
+run 0 "generate --check after the manifest is back" gen --check
+# -o FILE: the file, and its directory's manifest.
+run 1 "generate -o --check, missing" "$bin" generate "$spec" -t thunderbird -o one/config.xml --check
+is "$tmp/err" "generate -o --check, missing" <<EOF
+one/config.xml: missing
+EOF
+[ ! -e one ] && ok || fail "generate -o --check made its directory"
+"$bin" generate "$spec" -t thunderbird -o one/config.xml -q
+run 0 "generate -o --check, current" "$bin" generate "$spec" -t thunderbird -o one/config.xml --check
+run 2 "generate -o - --check" "$bin" generate "$spec" -t thunderbird -o - --check
+run 2 "generate --diff alone" gen --diff
+run 2 "generate --check --dry-run" gen --check --dry-run
+# A spec with errors: its errors and 1, as generate gives, nothing else.
+printf '[provider]\nid = example.com\n' >bad.ini
+run 1 "generate --check, bad spec" "$bin" generate bad.ini --out dist --check
+"$bin" generate bad.ini --out dist 2>"$tmp/err.real"
+is "$tmp/err" "generate --check, bad spec: the errors generate gives" <"$tmp/err.real"
+run 1 "generate --dry-run, bad spec" "$bin" generate bad.ini --out dist --dry-run
+[ ! -s "$tmp/out" ] && ok || fail "generate --dry-run, bad spec, printed: $(cat "$tmp/out")"
+
+# --- generate --users --------------------------------------------------------
+printf 'email,name\nalice@example.com,Alice\nbob@example.com,Bob\n' >team.csv
+team() { "$bin" generate "$spec" --users team.csv --out team "$@"; }
+run 1 "users --check, no --out dir" team --check
+[ ! -e team ] && ok || fail "users --check made team"
+[ "$(grep -c '^team/\(alice\|bob\)@example.com/[a-z.0-9-]*: missing$' "$tmp/err")" = $((2 * n)) ] &&
+	[ "$(wc -l <"$tmp/err")" = $((2 * n)) ] && ok || { fail "users --check, no --out dir: lines"; cat "$tmp/err"; }
+team -q 2>"$tmp/err" || fail "users: exit $?"
+snap team >"$tmp/before"
+run 0 "users --check, current" team --check
+[ ! -s "$tmp/out" ] && [ ! -s "$tmp/err" ] && ok || fail "users --check, current, printed: $(cat "$tmp/out" "$tmp/err")"
+run 0 "users --dry-run, current" team --dry-run
+is "$tmp/out" "users --dry-run, current" <<EOF
+nothing would change
+EOF
+same_tree team "$tmp/before" "users --check, current"
+echo "# mine" >>team/bob@example.com/mbsyncrc
+rm team/alice@example.com/checklist.md
+snap team >"$tmp/before"
+run 1 "users --check, changed" team --check
+is "$tmp/err" "users --check, changed" <<EOF
+team/alice@example.com/checklist.md: missing
+team/bob@example.com/mbsyncrc: would change
+EOF
+cp "$tmp/err" "$tmp/team.listed"
+run 1 "users --check --diff, changed" team --check --diff
+[ "$(grep -c '^+++ ' "$tmp/out")" = 2 ] && grep -q '^-# mine$' "$tmp/out" && ok || { fail "users --check --diff"; cat "$tmp/out"; }
+run 1 "users --dry-run, changed" team --dry-run
+grep -q '^team.csv:3: error: team/bob@example.com/mbsyncrc exists and was not written by mailconf' "$tmp/err" && ok ||
+	fail "users --dry-run: no refusal: $(cat "$tmp/err")"
+cp "$tmp/err" "$tmp/err.dry"
+run 1 "users, changed (refused)" team
+is "$tmp/err" "users --dry-run: the refusal the real run gives" <"$tmp/err.dry"
+same_tree team "$tmp/before" "users --check, --dry-run and a refused run, changed"
+team --force -q 2>"$tmp/err" || fail "users --force: exit $?"
+snap team >"$tmp/after"
+changed "$tmp/before" "$tmp/after" >"$tmp/got"
+listed "$tmp/team.listed" >"$tmp/want.listed"
+is "$tmp/got" "users: the files the real run changed" <"$tmp/want.listed"
+# A person whose directory is gone: all their files are missing.
+rm -r team/bob@example.com
+run 1 "users --check, a person gone" team --check
+[ "$(grep -c '^team/bob@example.com/[a-z.0-9-]*: missing$' "$tmp/err")" = "$n" ] && [ "$(wc -l <"$tmp/err")" = "$n" ] && ok ||
+	{ fail "users --check, a person gone"; cat "$tmp/err"; }
+[ ! -e team/bob@example.com ] && ok || fail "users --check made bob's directory"
+cd "$top" || exit 2
+
 echo "check: $pass passed, $failed failed"
 [ "$failed" = 0 ]

@@ -56,7 +56,9 @@ expect_usage() { # command message args...
 		cat "$tmp/stderr"
 	fi
 }
-expect_usage generate "generate: --dry-run is not an option of generate" --preset gmail --out "$tmp/x" --dry-run
+expect_usage generate "--diff goes with --check or --dry-run" --preset gmail --out "$tmp/x" --diff
+expect_usage generate "--check and --dry-run are two modes: give one" --preset gmail --out "$tmp/x" --check --dry-run
+expect_usage check "check: --check is not an option of check" --preset gmail --check
 expect_usage generate "generate: --home is not an option of generate" --preset gmail --out "$tmp/x" --home "$tmp"
 expect_usage generate "generate: --layout is not an option of generate" --preset gmail --out "$tmp/x" --layout=tree
 expect_usage check "check: --force is not an option of check" --preset gmail --force
@@ -98,9 +100,15 @@ has_opt generate --users 1
 has_opt generate --keep-going 1
 has_opt generate --sign-cert 1
 has_opt generate --output 1
-has_opt generate --dry-run 0
+has_opt generate --dry-run 1
+has_opt generate --check 1
+has_opt generate --diff 1
 has_opt generate --home 0
 has_opt install --dry-run 1
+has_opt install --check 1
+has_opt install --diff 1
+has_opt check --check 0
+has_opt check --dry-run 0
 has_opt install --home 1
 has_opt install --email 1
 has_opt install --out 0
