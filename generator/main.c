@@ -44,7 +44,7 @@ static const struct command {
      "check a spec and write its targets' files",
      "[SPEC] [--preset NAME] [-t T,...] (--out DIR | -o FILE)\n"
      "SPEC --users team.csv --out DIR [--keep-going]\n"
-     "... (--check | --dry-run) [--diff]"},
+     "... [--check | --dry-run] [--diff]"},
     {"check", cmd_check, C_CHECK,
      "check specs and render their files, writing nothing",
      "[--strict] [SPEC...] [--preset NAME] [-t T,...]"},
@@ -57,7 +57,8 @@ static const struct command {
      "FILE.xml... (--out DIR | -o FILE | -o -)"},
     {"site", cmd_site, C_SITE,
      "write the web tree serving autoconfig for many domains",
-     "SPEC|DIR... --out DIR [--layout tree|shared] [--apple]"},
+     "SPEC|DIR... --out DIR [--layout tree|shared] [--apple]\n"
+     "... [--check | --dry-run] [--diff]"},
     {"list", cmd_list, C_LIST, "show the targets and the presets", ""},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -90,11 +91,11 @@ static const struct option {
      "with --users: write the good rows despite bad ones"},
     {"--home", NULL, "DIR", O(home), C_INSTALL,
      "the home directory (default: $HOME)"},
-    {"--check", NULL, NULL, O(check), C_GENERATE | C_INSTALL,
+    {"--check", NULL, NULL, O(check), C_GENERATE | C_INSTALL | C_SITE,
      "compare with what is there, write nothing: 1 if not current"},
-    {"--dry-run", NULL, NULL, O(dry_run), C_GENERATE | C_INSTALL,
+    {"--dry-run", NULL, NULL, O(dry_run), C_GENERATE | C_INSTALL | C_SITE,
      "say what a run would do, with the diffs; write nothing"},
-    {"--diff", NULL, NULL, O(diff), C_GENERATE | C_INSTALL,
+    {"--diff", NULL, NULL, O(diff), C_GENERATE | C_INSTALL | C_SITE,
      "with --check: also print the diffs (--dry-run always does)"},
     {"--layout", NULL, "tree|shared", O(layout), C_SITE,
      "a directory a domain, or each set of files once"},

@@ -325,5 +325,143 @@ run 1 "users --check, a person gone" team --check
 [ ! -e team/bob@example.com ] && ok || fail "users --check made bob's directory"
 cd "$top" || exit 2
 
+# --- site --------------------------------------------------------------------
+cd "$tmp" || exit 2
+cp "$top/tests/site/hosted.ini" "$top/tests/site/other.ini" .
+site() { "$bin" site hosted.ini other.ini --out www "$@"; }
+# Every file a domain has, and the server files: what the real run writes.
+run 1 "site --check, no --out dir" site --check
+[ ! -e www ] && ok || fail "site --check made www"
+cp "$tmp/err" "$tmp/site.missing"
+run 0 "site --dry-run, no --out dir" site --dry-run
+[ ! -e www ] && ok || fail "site --dry-run made www"
+site -q 2>"$tmp/err" || fail "site: exit $?"
+(cd www && find . -type f ! -name .mailconf-site | sed 's|^\.|www|' | sort) >"$tmp/want.files"
+sed 's/: missing$//' "$tmp/site.missing" | sort >"$tmp/got.files"
+is "$tmp/got.files" "site --check, no --out dir: every file the real run writes" <"$tmp/want.files"
+[ "$(grep -vc ': missing$' "$tmp/site.missing")" = 0 ] && ok || fail "site --check, no --out dir: other lines"
+snap www >"$tmp/before"
+run 0 "site --check, current" site --check
+[ ! -s "$tmp/out" ] && [ ! -s "$tmp/err" ] && ok || fail "site --check, current, printed: $(cat "$tmp/out" "$tmp/err")"
+run 0 "site --check --diff, current" site --check --diff
+[ ! -s "$tmp/out" ] && [ ! -s "$tmp/err" ] && ok || fail "site --check --diff, current, printed: $(cat "$tmp/out" "$tmp/err")"
+run 0 "site --dry-run, current" site --dry-run
+is "$tmp/out" "site --dry-run, current" <<EOF
+nothing would change
+EOF
+same_tree www "$tmp/before" "site --check and --dry-run, current"
+# One domain file edited, one deleted, a spec (two domains) dropped.
+echo '<!-- mine -->' >>www/domains/hosted.test/mail/config-v1.1.xml
+rm www/domains/customer2.test/autodiscover/autodiscover.xml
+snap www >"$tmp/before"
+site1() { "$bin" site hosted.ini --out www "$@"; }
+run 1 "site --check, changed" site1 --check
+is "$tmp/err" "site --check, changed" <<EOF
+www/domains/hosted.test/mail/config-v1.1.xml: would change
+www/domains/customer2.test/autodiscover/autodiscover.xml: missing
+www/dns.zone: would change
+www/domains/other.test/mail/config-v1.1.xml: would be removed
+www/domains/other.test/.well-known/autoconfig/mail/config-v1.1.xml: would be removed
+www/domains/other.test/autodiscover/autodiscover.xml: would be removed
+www/domains/other.test/autodiscover/autodiscover.json: would be removed
+www/domains/customer3.test/mail/config-v1.1.xml: would be removed
+www/domains/customer3.test/.well-known/autoconfig/mail/config-v1.1.xml: would be removed
+www/domains/customer3.test/autodiscover/autodiscover.xml: would be removed
+www/domains/customer3.test/autodiscover/autodiscover.json: would be removed
+EOF
+cp "$tmp/err" "$tmp/site.listed"
+[ ! -s "$tmp/out" ] && ok || fail "site --check printed on stdout without --diff"
+run 1 "site --check --diff, changed" site1 --check --diff
+[ "$(grep -c '^--- ' "$tmp/out")" = 11 ] && [ "$(grep -c '^+++ /dev/null$' "$tmp/out")" = 8 ] &&
+	grep -q '^-<!-- mine -->$' "$tmp/out" && grep -q '^+++ www/domains/customer2.test/autodiscover/autodiscover.xml$' "$tmp/out" &&
+	grep -q '^-; other.test$' "$tmp/out" && ok || { fail "site --check --diff"; cat "$tmp/out"; }
+same_tree www "$tmp/before" "site --check, changed"
+# A dry run says what the real run does: it trusts the manifest for the
+# domains' files (--verify reads them), and removes the domains that left.
+run 0 "site --dry-run, changed" site1 --dry-run
+sed -n '/^would /p' "$tmp/out" >"$tmp/head"
+is "$tmp/head" "site --dry-run, changed" <<EOF
+would replace www/dns.zone
+would remove www/domains/other.test/mail/config-v1.1.xml
+would remove www/domains/other.test/.well-known/autoconfig/mail/config-v1.1.xml
+would remove www/domains/other.test/autodiscover/autodiscover.xml
+would remove www/domains/other.test/autodiscover/autodiscover.json
+would remove www/domains/customer3.test/mail/config-v1.1.xml
+would remove www/domains/customer3.test/.well-known/autoconfig/mail/config-v1.1.xml
+would remove www/domains/customer3.test/autodiscover/autodiscover.xml
+would remove www/domains/customer3.test/autodiscover/autodiscover.json
+EOF
+run 0 "site --dry-run --verify, changed" site1 --dry-run --verify
+sed -n '1,3p' "$tmp/out" >"$tmp/head"
+is "$tmp/head" "site --dry-run --verify, changed" <<EOF
+would replace www/domains/hosted.test/mail/config-v1.1.xml
+would write www/domains/customer2.test/autodiscover/autodiscover.xml
+would replace www/dns.zone
+EOF
+same_tree www "$tmp/before" "site --dry-run, changed"
+# The real run (with --verify: a check reads every file, as it does)
+# changes exactly what check listed.
+site1 --verify 2>"$tmp/err" && grep -q '^mailconf: site: 3 domains; 3 written, [0-9]* unchanged, 2 removed$' "$tmp/err" && ok ||
+	fail "site --verify after check: $(cat "$tmp/err")"
+snap www >"$tmp/after"
+changed "$tmp/before" "$tmp/after" >"$tmp/got"
+listed "$tmp/site.listed" >"$tmp/want.listed"
+is "$tmp/got" "site: the files the real run changed" <"$tmp/want.listed"
+run 0 "site --check after the real run" site1 --check
+# A zone edited by hand: the check says it changed; the dry run gives
+# the refusal the real run gives, then with --force keeps a backup.
+echo '; mine' >>www/dns.zone
+snap www >"$tmp/before"
+run 1 "site --check, zone edited" site1 --check
+is "$tmp/err" "site --check, zone edited" <<EOF
+www/dns.zone: would change
+EOF
+run 1 "site --dry-run, zone edited" site1 --dry-run
+cp "$tmp/err" "$tmp/err.dry"
+run 1 "site, zone edited (refused)" site1
+is "$tmp/err" "site --dry-run: the refusal the real run gives" <"$tmp/err.dry"
+run 0 "site --dry-run --force, zone edited" site1 --dry-run --force
+sed -n '1p' "$tmp/out" >"$tmp/head"
+is "$tmp/head" "site --dry-run --force, zone edited" <<EOF
+would replace www/dns.zone (with --force; the old one kept as www/dns.zone.mailconf-backup-TIME)
+EOF
+same_tree www "$tmp/before" "site --check, --dry-run and a refused run, zone edited"
+site1 --force -q 2>/dev/null
+ls www/dns.zone.mailconf-backup-* >/dev/null 2>&1 && ok || fail "site --force kept no backup, as --dry-run said"
+rm -f www/dns.zone.mailconf-backup-*
+# A manifest gone, or a killed run's journal, is the one change.
+mv www/.mailconf-site "$tmp/manifest"
+run 1 "site --check, no manifest" site1 --check
+is "$tmp/err" "site --check, no manifest" <<EOF
+www/.mailconf-site: missing
+EOF
+mv "$tmp/manifest" www/.mailconf-site
+run 0 "site --check, manifest back" site1 --check
+: >www/.mailconf-site.journal
+run 1 "site --check, a journal left" site1 --check
+is "$tmp/err" "site --check, a journal left" <<EOF
+www/.mailconf-site.journal: would be removed
+EOF
+site1 -q
+[ ! -e www/.mailconf-site.journal ] && ok || fail "site left the journal"
+run 0 "site --check after the journal" site1 --check
+# A writer's lock keeps a check waiting; it then fails as site does.
+flock -F -x www sleep 3 &
+lock=$!
+sleep 0.3
+MAILCONF_LOCK_WAIT=0 "$bin" site hosted.ini --out www >/dev/null 2>"$tmp/err.real"
+MAILCONF_LOCK_WAIT=0 run $? "site --check, a writer holds the root" site1 --check
+grep -q '^mailconf: error: another mailconf run (pid [0-9]*) is writing www; waited 0 s$' "$tmp/err" && ok ||
+	fail "site --check under a writer's lock: $(cat "$tmp/err")"
+kill "$lock"
+wait "$lock" 2>/dev/null
+run 2 "site --diff alone" site1 --diff
+run 2 "site --check --dry-run" site1 --check --dry-run
+# A spec with errors: its errors and 1, as site gives.
+run 1 "site --check, bad spec" "$bin" site bad.ini --out www --check
+"$bin" site bad.ini --out www 2>"$tmp/err.real"
+is "$tmp/err" "site --check, bad spec: the errors site gives" <"$tmp/err.real"
+cd "$top" || exit 2
+
 echo "check: $pass passed, $failed failed"
 [ "$failed" = 0 ]

@@ -64,7 +64,8 @@ expect_usage generate "generate: --layout is not an option of generate" --preset
 expect_usage check "check: --force is not an option of check" --preset gmail --force
 expect_usage check "check: -o is not an option of check" --preset gmail -t thunderbird -o -
 expect_usage site "site: --email is not an option of site" "$top/presets/gmail.ini" --out "$tmp/x" --email a@gmail.com
-expect_usage site "site: --dry-run is not an option of site" "$top/presets/gmail.ini" --out "$tmp/x" --dry-run
+expect_usage site "site: --keep-going is not an option of site" "$top/presets/gmail.ini" --out "$tmp/x" --keep-going
+expect_usage site "--diff goes with --check or --dry-run" "$top/presets/gmail.ini" --out "$tmp/x" --diff
 expect_usage site "site: -t is not an option of site" "$top/presets/gmail.ini" --out "$tmp/x" -t thunderbird
 expect_usage install "install: --out is not an option of install" --preset gmail --email a@gmail.com --out "$tmp/x"
 expect_usage install "install: --users is not an option of install" --preset gmail --users "$tmp/u.csv"
@@ -117,6 +118,9 @@ has_opt check --users 1
 has_opt check --force 0
 has_opt site --layout 1
 has_opt site --apple 1
+has_opt site --check 1
+has_opt site --dry-run 1
+has_opt site --diff 1
 has_opt site --email 0
 has_opt import --output 1
 has_opt import --email 0
