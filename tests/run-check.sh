@@ -457,6 +457,25 @@ kill "$lock"
 wait "$lock" 2>/dev/null
 run 2 "site --diff alone" site1 --diff
 run 2 "site --check --dry-run" site1 --check --dry-run
+# Runs that move between specs, --apple and the layouts: each time the
+# real run changes exactly what check listed, and check then says 0.
+for args in "hosted.ini other.ini" "hosted.ini other.ini --apple" "hosted.ini --apple" \
+	"hosted.ini other.ini --layout shared" "hosted.ini other.ini --layout shared --apple" \
+	"other.ini --layout shared" "hosted.ini other.ini"; do
+	snap moves >"$tmp/before"
+	# shellcheck disable=SC2086 # the arguments are words
+	run 1 "site $args --check, before" "$bin" site $args --out moves --check
+	cp "$tmp/err" "$tmp/moves.listed"
+	same_tree moves "$tmp/before" "site $args --check"
+	# shellcheck disable=SC2086
+	"$bin" site $args --out moves --verify -q || fail "site $args: exit $?"
+	snap moves >"$tmp/after"
+	changed "$tmp/before" "$tmp/after" >"$tmp/got"
+	listed "$tmp/moves.listed" >"$tmp/want.listed"
+	is "$tmp/got" "site $args: the files the real run changed" <"$tmp/want.listed"
+	# shellcheck disable=SC2086
+	run 0 "site $args --check, after" "$bin" site $args --out moves --check
+done
 # A spec with errors: its errors and 1, as site gives.
 run 1 "site --check, bad spec" "$bin" site bad.ini --out www --check
 "$bin" site bad.ini --out www 2>"$tmp/err.real"
