@@ -50,8 +50,8 @@ static const struct command {
      "[--strict] [SPEC...] [--preset NAME] [-t T,...]"},
     {"install", cmd_install, C_INSTALL,
      "put one person's rc files where the programs look",
-     "[SPEC] --email ADDR [--home DIR] [-t T,...] [--check|--dry-run "
-     "[--diff]]"},
+     "[SPEC] --email ADDR [--home DIR] [-t T,...]\n"
+     "... [--check | --dry-run] [--diff]"},
     {"import", cmd_import, C_IMPORT,
      "turn Thunderbird autoconfig files into specs",
      "FILE.xml... (--out DIR | -o FILE | -o -)"},
@@ -92,11 +92,11 @@ static const struct option {
     {"--home", NULL, "DIR", O(home), C_INSTALL,
      "the home directory (default: $HOME)"},
     {"--check", NULL, NULL, O(check), C_GENERATE | C_INSTALL | C_SITE,
-     "compare with what is there, write nothing: 1 if not current"},
+     "compare with the files there, write nothing; 1: not current"},
     {"--dry-run", NULL, NULL, O(dry_run), C_GENERATE | C_INSTALL | C_SITE,
-     "say what a run would do, with the diffs; write nothing"},
+     "say what a run would do, and the diffs; write nothing"},
     {"--diff", NULL, NULL, O(diff), C_GENERATE | C_INSTALL | C_SITE,
-     "with --check: also print the diffs (--dry-run always does)"},
+     "with --check: the diffs too (--dry-run always)"},
     {"--layout", NULL, "tree|shared", O(layout), C_SITE,
      "a directory a domain, or each set of files once"},
     {"--web-host", NULL, "HOST", O(web_host), C_SITE,
@@ -154,7 +154,8 @@ static const struct option {
 static const char exit_text[] =
     "exit status: 0 ok (warnings allowed); 1 errors in the input (spec,\n"
     "preset, template, also when unreadable) or a failed output check,\n"
-    "nothing written; 2 usage error, or writing the output failed\n";
+    "nothing written, or (--check) output that is not current; 2 usage\n"
+    "error, or writing the output failed\n";
 
 static void
 help_command(const struct command *c)
