@@ -329,10 +329,10 @@ manifest_read(int dfd, const char *root, const char *rel,
 	m->text = (struct buf)BUF_INIT;
 	m->exists = k == OUT_REGULAR;
 	if (m->exists) {
-		m->mode = (unsigned)(st.st_mode & 07777);
 		uid_t uid;
 		gid_t gid;
 
+		m->mode = (unsigned)(st.st_mode & 07777);
 		/* A manifest an older run left root's in a user's home is
 		 * given back, as any other file there. */
 		m->kept = (st.st_mode & 07777) == 0600 &&
@@ -839,6 +839,10 @@ changes_add(struct changes *c, enum change kind, const char *path,
 		data = "";
 		len = 0;
 	}
+	/* A link removed has no text; a file larger than any rendering was
+	 * not read. */
+	if (old == NULL && kind == CHANGE_REMOVE)
+		return;
 	if (old == NULL && kind != CHANGE_NEW)
 		buf_printf(&c->diff, "# %s: not shown (larger than %u MiB)\n",
 		           path, OUT_READ_MAX >> 20);
