@@ -36,7 +36,7 @@ TEST_DEPS  := libcmocka-dev libxml2-utils clang clang-format python3 \
               bind9-utils curl libclang-rt-14-dev apache2 cppcheck npm
 
 .PHONY: all run check test asan unit golden errors schema integration import fuzz \
-        provision hostile site safety diagnostics bench \
+        provision hostile site safety diagnostics check-mode bench \
         consumers e2e apple outlook checklist \
         thunderbird deps test-deps install uninstall format format-check \
         lint werror analyse unit-bins clean
@@ -79,7 +79,7 @@ check: test-deps
 	$(MAKE) fuzz FUZZ_TIME=$(CHECK_FUZZ_TIME)
 
 test: all unit golden errors schema integration thunderbird import consumers e2e \
-      apple outlook checklist provision hostile site safety diagnostics
+      apple outlook checklist provision hostile site safety diagnostics check-mode
 
 unit: $(UNITBINS)
 	@tests/run-unit.sh $(UNITBINS)
@@ -130,6 +130,11 @@ import: all
 provision: all
 	@tests/run-provision.sh $(BUILD)/mailconf
 
+# --check and --dry-run of install, generate (--users too) and site: the
+# exact lists and diffs, and the tree left as it was, inode and mtime.
+check-mode: all
+	@tests/run-check.sh $(BUILD)/mailconf
+
 # mailconf site: real nginx serves both layouts to curl and to a real
 # Thunderbird (its HTTP proxy); incremental runs, strangers' files, the
 # lock, DNS records, and SIGKILL at random points (tests/run-site.sh).
@@ -159,7 +164,7 @@ asan:
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 NO_THUNDERBIRD=1 \
 	$(MAKE) BUILD=build/asan CC=clang CFLAGS="-O1 -g $(SAN)" \
 	    LDFLAGS="$(SAN)" all unit golden errors schema integration import consumers \
-	    apple outlook checklist provision hostile site safety
+	    apple outlook checklist provision hostile site safety check-mode
 
 # libFuzzer harnesses (tests/fuzz/): each runs FUZZ_TIME seconds.
 FUZZ_TIME ?= 60

@@ -149,6 +149,17 @@ load_model(const struct opts *o, const char *spec, char *const *known,
 	return m;
 }
 
+int
+check_modes(const struct opts *o)
+{
+	if (o->check && o->dry_run)
+		return usage(o,
+		             "--check and --dry-run are two modes: give one");
+	if (o->diff && !o->check && !o->dry_run)
+		return usage(o, "--diff goes with --check or --dry-run");
+	return 0;
+}
+
 bool
 to_stdout(const struct opts *o)
 {

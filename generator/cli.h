@@ -28,7 +28,9 @@ struct opts {
 	const char *users;     /* CSV file: one set of files per person */
 	const char *home;      /* install: the home directory */
 	bool keep_going;       /* users: write the good rows despite bad ones */
-	bool dry_run;          /* install: show the diff, write nothing */
+	bool dry_run;          /* say what a run would do, write nothing */
+	bool check;            /* compare with what is there, write nothing */
+	bool diff;             /* with check or dry_run: the unified diffs */
 	const char *layout;    /* site: "tree" or "shared" */
 	const char *web_host;  /* site: the host serving the tree */
 	const char *listen;    /* site: nginx's listen address */
@@ -68,6 +70,9 @@ struct tset *load_templates(const struct opts *o, struct diag *d,
  * owned, NULL on errors (reported). */
 struct model *load_model(const struct opts *o, const char *spec,
                          char *const *known, struct diag *d);
+/* check_modes checks --check, --dry-run and --diff together: 0, or a
+ * usage error's status. */
+int check_modes(const struct opts *o);
 /* to_stdout says whether the output is -o -. */
 bool to_stdout(const struct opts *o);
 

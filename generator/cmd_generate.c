@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* mailconf generate and check: a spec, for a person or a team, checked
- * whole, then written (generate). */
+ * whole, then written (generate), or compared with what is there
+ * (generate --check, --dry-run). */
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "outdir.h"
 #include "spec.h"
 #include "team.h"
 #include "xalloc.h"
@@ -32,11 +34,18 @@ cmd_generate_or_check(const struct opts *o, bool generate)
 {
 	struct diag d = DIAG_INIT;
 	struct tset *tmpls;
+	struct changes changes = CHANGES_INIT;
+	struct outroot *guard = NULL;
 	char **known;
 	size_t nwanted = 0;
+	/* generate --check and --dry-run write nothing: no file, directory,
+	 * manifest or lock. */
+	bool dry = generate && (o->check || o->dry_run);
 	int rc = check_targets(o);
 
 	diag_setup(o, &d);
+	if (rc == 0)
+		rc = check_modes(o);
 	if (rc != 0)
 		return rc;
 	if (o->nspecs == 0 && o->preset == NULL)
@@ -50,6 +59,9 @@ cmd_generate_or_check(const struct opts *o, bool generate)
 	if (generate && (o->out_dir == NULL) == (o->out_file == NULL))
 		return usage(o, "generate needs --out DIR, or -o FILE for one "
 		                "target");
+	if (dry && to_stdout(o))
+		return usage(o, "%s compares files: -o - writes none",
+		             o->check ? "--check" : "--dry-run");
 	if (o->finish.sign_cert != NULL && o->finish.sign_key == NULL)
 		return usage(o, "--sign-cert needs --sign-key");
 	if (o->finish.sign_cert == NULL &&
@@ -72,6 +84,18 @@ cmd_generate_or_check(const struct opts *o, bool generate)
 		           "--users writes a directory per person: give --out");
 		goto out;
 	}
+	changes.check = o->check;
+	changes.diffs = o->diff || o->dry_run;
+	/* A dry run takes a shared lock on a root that is there, so that it
+	 * sees a writer's run whole, before its renames or after them (the
+	 * lock is on the directory: it creates nothing); a root that is not
+	 * there is not locked, as it holds nothing to see. */
+	if (dry && o->out_dir != NULL &&
+	    ((guard = outroot_open(o->out_dir, &d)) == NULL ||
+	     !outroot_lock(guard, false, &d))) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	known = spec_known_hosts(o->presets_dir);
 	for (size_t i = 0; i < (o->nspecs > 0 ? o->nspecs : 1); i++) {
 		int before = d.errors;
@@ -92,14 +116,18 @@ cmd_generate_or_check(const struct opts *o, bool generate)
 		there = !generate || o->out_dir == NULL ||
 		        lstat(o->out_dir, &st) == 0 || errno != ENOENT;
 		while (people_next(&v, &p))
-			if (there)
+			if (dry) {
+				if (!emit_dry(o, m, tmpls, &p, guard, &changes,
+				              &d))
+					rc = EXIT_USAGE;
+			} else if (there)
 				emit(o, m, tmpls, &p,
 				     generate && o->out_dir != NULL ? R_EXISTING
 				                                    : R_SKETCH,
 				     false, &d, &d, NULL, NULL);
 		/* Bad rows stop everything, unless --keep-going: then the
 		 * good rows are written and the status still says 1. */
-		if (generate && (d.errors == 0 || o->keep_going)) {
+		if (generate && !dry && (d.errors == 0 || o->keep_going)) {
 			int written = 0, unchanged = 0;
 
 			rc = o->out_dir != NULL
@@ -131,8 +159,14 @@ cmd_generate_or_check(const struct opts *o, bool generate)
 		}
 	}
 	spec_free_names(known);
+	if (dry && !changes_print(&changes, d.errors > 0 || rc != 0))
+		rc = EXIT_USAGE;
+	else if (o->check && rc == 0 && changes.n > 0)
+		rc = 1;
 out:
 	tset_free(tmpls);
+	changes_free(&changes);
+	outroot_free(guard);
 	return finish(&d, rc);
 }
 

@@ -32,20 +32,27 @@ maildir_path(const struct model *m, const struct view_opts *user,
 
 /* cmd_install puts one person's rc files where the programs look, with
  * the Maildir mbsync needs; it never replaces a file that is not
- * mailconf's without --force, and then keeps the old one. */
+ * mailconf's without --force, and then keeps the old one. --check and
+ * --dry-run go through the same plan, writing nothing. */
 int
 cmd_install(const struct opts *o)
 {
 	struct diag d = DIAG_INIT;
 	struct plan plan = PLAN_INIT;
+	struct changes changes = CHANGES_INIT;
 	struct tset *tmpls;
 	struct model *m = NULL;
 	char **known, *maildir = NULL;
 	const char *home = o->home != NULL ? o->home : getenv("HOME");
 	struct outroot *root = NULL;
+	/* --check and --dry-run write nothing: no file, directory, manifest
+	 * or lock. */
+	bool dry = o->check || o->dry_run;
 	int rc = check_targets(o);
 
 	diag_setup(o, &d);
+	if (rc == 0)
+		rc = check_modes(o);
 	if (rc != 0)
 		return rc;
 	for (const struct target *t = targets; t->name != NULL; t++)
@@ -86,7 +93,7 @@ cmd_install(const struct opts *o)
 		goto out;
 	}
 	/* A dry run only reads: it waits for a writer, not for readers. */
-	if (root == NULL || !outroot_lock(root, !o->dry_run, &d)) {
+	if (root == NULL || !outroot_lock(root, !dry, &d)) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -98,41 +105,42 @@ cmd_install(const struct opts *o)
 			maildir = maildir_path(m, &o->user, home);
 	if (d.errors > 0)
 		goto out;
+	changes.check = o->check;
+	changes.diffs = o->diff || o->dry_run;
+	changes.backup = true;
 	/* mbsync does not create its Maildir's top directory. A Maildir
 	 * outside the home is the user's own path: made as named. */
 	if (maildir != NULL && strncmp(maildir, home, strlen(home)) == 0 &&
 	    maildir[strlen(home)] == '/')
 		plan_add_dir(&plan, maildir, 0700);
-	else if (maildir != NULL && !o->dry_run) {
+	else if (maildir != NULL) {
 		struct outroot *md = outroot_open(maildir, &d);
 
-		if (md == NULL || !outroot_create(md, &d))
+		if (md == NULL || (!dry && !outroot_create(md, &d)))
 			rc = EXIT_USAGE;
+		else if (dry && !outroot_exists(md))
+			changes_add(&changes, CHANGE_DIR, maildir, NULL, 0,
+			            NULL, 0, 0700);
 		outroot_free(md);
 		if (rc != 0)
 			goto out;
 	}
-	if (o->dry_run) {
-		struct buf diff = BUF_INIT;
-		struct stat st;
-
-		plan_diff(&plan, &diff, &d);
-		if (maildir != NULL && stat(maildir, &st) != 0)
-			buf_printf(&diff, "# would create the directory %s\n",
-			           maildir);
-		if (diff.len == 0)
-			buf_puts(&diff, "# nothing would change\n");
-		/* Say now what the real run would refuse. */
-		plan_check(&plan, o->force, &d);
-		if (fwrite(buf_cstr(&diff), 1, diff.len, stdout) != diff.len ||
-		    fflush(stdout) != 0)
-			rc = EXIT_USAGE;
-		buf_free(&diff);
-		goto out;
-	}
 	plan.backup = true;
 	plan.durable = true;
-	plan.force = o->force;
+	/* A check compares content: whose the file is, is the real run's
+	 * (or --dry-run's) question. */
+	plan.force = o->force || o->check;
+	if (dry) {
+		int written = 0, unchanged = 0;
+
+		plan.dry = &changes;
+		plan_write(&plan, &d, &written, &unchanged);
+		if (!changes_print(&changes, d.errors > 0) || plan.io_error)
+			rc = EXIT_USAGE;
+		else if (o->check && changes.n > 0)
+			rc = 1;
+		goto out;
+	}
 	d.no_notes = false;
 	if (plan_check(&plan, o->force, &d)) {
 		int written = 0, unchanged = 0;
@@ -148,6 +156,7 @@ out:
 	free(maildir);
 	model_free(m);
 	plan_free(&plan);
+	changes_free(&changes);
 	outroot_free(root);
 	return finish(&d, rc);
 }

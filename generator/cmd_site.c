@@ -435,15 +435,21 @@ expect_domains(struct site *s, struct model **models, size_t n, struct diag *d)
 
 /* cmd_site writes the web tree that serves autoconfig and autodiscover
  * for every domain of every spec, with the server snippets and DNS
- * records; see docs/spec.md, "Hosting". */
+ * records; see docs/spec.md, "Hosting". --check and --dry-run make the
+ * same run through site.c, which then writes nothing. */
 int
 cmd_site(const struct opts *o)
 {
 	struct diag d = DIAG_INIT;
+	struct changes changes = CHANGES_INIT;
+	/* A check compares every file with what is there: the manifest's
+	 * word (--verify reads them) and whose a file is (--force) are the
+	 * real run's questions, and --dry-run's. */
 	struct site_opts so = {.out = o->out_dir,
-	                       .verify = o->verify,
-	                       .force = o->force,
-	                       .progress = !o->quiet && isatty(2)};
+	                       .verify = o->verify || o->check,
+	                       .force = o->force || o->check,
+	                       .progress = !o->quiet && isatty(2),
+	                       .dry = o->check || o->dry_run ? &changes : NULL};
 	struct site_stats st;
 	struct site_run r = {.shared = o->layout != NULL &&
 	                               strcmp(o->layout, "shared") == 0};
@@ -453,10 +459,16 @@ cmd_site(const struct opts *o)
 	struct view_opts nobody = {0};
 	char **known, **specs, *root = NULL;
 	size_t nspecs = 0;
-	int rc = 0;
+	int rc = check_modes(o);
 	bool done;
 
 	diag_setup(o, &d);
+	if (rc != 0)
+		return rc;
+	changes.check = o->check;
+	changes.diffs = o->diff || o->dry_run;
+	/* The snippets and the zone replaced with --force are kept. */
+	changes.backup = true;
 	if (o->nspecs == 0)
 		return usage(
 		    o, "site needs one or more SPEC files or directories");
@@ -572,7 +584,12 @@ cmd_site(const struct opts *o)
 	/* A failed write is a system error (2); input errors give 1. */
 	if (!site_close(s))
 		rc = EXIT_USAGE;
-	else if (d.errors == 0 && !o->quiet)
+	else if (so.dry != NULL) {
+		if (!changes_print(&changes, d.errors > 0))
+			rc = EXIT_USAGE;
+		else if (o->check && changes.n > 0)
+			rc = 1;
+	} else if (d.errors == 0 && !o->quiet)
 		say("mailconf: site: %ld domains; %ld written, %ld "
 		    "unchanged, %ld removed\n",
 		    st.domains, st.written, st.unchanged, st.removed);
@@ -592,5 +609,6 @@ out:
 	free(specs);
 	free(root);
 	buf_free(&b);
+	changes_free(&changes);
 	return finish(&d, rc);
 }

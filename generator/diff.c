@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* A unified diff of two texts, for install --dry-run. */
+/* A unified diff of two texts, for --diff and --dry-run. */
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +8,8 @@
 #include "xalloc.h"
 
 #define CONTEXT 3
+/* The most cells of the table of common subsequences (8 bytes each). */
+#define DIFF_CELLS (4u << 20)
 
 struct lines {
 	const char **s; /* each line's start */
@@ -59,33 +61,53 @@ diff_unified(struct buf *out, const char *name_a, const char *a,
              const char *name_b, const char *b)
 {
 	struct lines la, lb;
-	size_t *lcs, w, nops = 0;
+	size_t *lcs = NULL, w, nops = 0, pre = 0, suf = 0, ma, mb;
 	struct op *ops;
+	bool header = false;
 
 	split(a, &la);
 	split(b, &lb);
-	w = lb.count + 1;
+	/* The lines both share at the start and at the end are in some
+	 * longest common subsequence: only the middle needs the table. */
+	while (pre < la.count && pre < lb.count && same(&la, pre, &lb, pre))
+		pre++;
+	while (suf < la.count - pre && suf < lb.count - pre &&
+	       same(&la, la.count - 1 - suf, &lb, lb.count - 1 - suf))
+		suf++;
+	ma = la.count - pre - suf;
+	mb = lb.count - pre - suf;
+	w = mb + 1;
 	/* lcs[i*w+j]: length of the longest common subsequence of the
-	 * suffixes a[i..] and b[j..]. */
-	lcs = xcalloc((la.count + 1) * w, sizeof(*lcs));
-	for (size_t i = la.count; i-- > 0;)
-		for (size_t j = lb.count; j-- > 0;)
-			lcs[i * w + j] =
-			    same(&la, i, &lb, j) ? lcs[(i + 1) * w + j + 1] + 1
-			    : lcs[(i + 1) * w + j] > lcs[i * w + j + 1]
-			        ? lcs[(i + 1) * w + j]
-			        : lcs[i * w + j + 1];
-	ops = xcalloc(la.count + lb.count + 1, sizeof(*ops));
-	for (size_t i = 0, j = 0; i < la.count || j < lb.count;) {
-		if (i < la.count && j < lb.count && same(&la, i, &lb, j))
-			ops[nops++] = (struct op){' ', i++, j++};
-		else if (j < lb.count &&
-		         (i == la.count ||
-		          lcs[i * w + j + 1] > lcs[(i + 1) * w + j]))
-			ops[nops++] = (struct op){'+', i, j++};
-		else
-			ops[nops++] = (struct op){'-', i++, j};
+	 * middles' suffixes a[pre+i..] and b[pre+j..]. Past DIFF_CELLS (a
+	 * zone of 100,000 domains, all changed) the middle is shown removed
+	 * and added whole: still a diff that patch applies, only longer. */
+	if (ma > 0 && mb > 0 && ma <= DIFF_CELLS / w) {
+		lcs = xcalloc((ma + 1) * w, sizeof(*lcs));
+		for (size_t i = ma; i-- > 0;)
+			for (size_t j = mb; j-- > 0;)
+				lcs[i * w + j] =
+				    same(&la, pre + i, &lb, pre + j)
+				        ? lcs[(i + 1) * w + j + 1] + 1
+				    : lcs[(i + 1) * w + j] > lcs[i * w + j + 1]
+				        ? lcs[(i + 1) * w + j]
+				        : lcs[i * w + j + 1];
 	}
+	ops = xcalloc(la.count + lb.count + 1, sizeof(*ops));
+	for (size_t k = 0; k < pre; k++)
+		ops[nops++] = (struct op){' ', k, k};
+	for (size_t i = 0, j = 0; i < ma || j < mb;) {
+		if (lcs != NULL && i < ma && j < mb &&
+		    same(&la, pre + i, &lb, pre + j))
+			ops[nops++] = (struct op){' ', pre + i++, pre + j++};
+		else if (j < mb &&
+		         (i == ma || (lcs != NULL && lcs[i * w + j + 1] >
+		                                         lcs[(i + 1) * w + j])))
+			ops[nops++] = (struct op){'+', pre + i, pre + j++};
+		else
+			ops[nops++] = (struct op){'-', pre + i++, pre + j};
+	}
+	for (size_t k = 0; k < suf; k++)
+		ops[nops++] = (struct op){' ', pre + ma + k, pre + mb + k};
 	for (size_t k = 0; k < nops;) {
 		size_t start, end, ca = 0, cb = 0;
 
@@ -93,8 +115,9 @@ diff_unified(struct buf *out, const char *name_a, const char *a,
 			k++;
 			continue;
 		}
-		if (out->len == 0 || strstr(buf_cstr(out), name_b) == NULL)
+		if (!header)
 			buf_printf(out, "--- %s\n+++ %s\n", name_a, name_b);
+		header = true;
 		start = k > CONTEXT ? k - CONTEXT : 0;
 		/* A hunk runs until more than twice the context is equal. */
 		for (end = k; end < nops; end++) {

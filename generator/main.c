@@ -43,19 +43,22 @@ static const struct command {
     {"generate", cmd_generate, C_GENERATE,
      "check a spec and write its targets' files",
      "[SPEC] [--preset NAME] [-t T,...] (--out DIR | -o FILE)\n"
-     "SPEC --users team.csv --out DIR [--keep-going]"},
+     "SPEC --users team.csv --out DIR [--keep-going]\n"
+     "... [--check | --dry-run] [--diff]"},
     {"check", cmd_check, C_CHECK,
      "check specs and render their files, writing nothing",
      "[--strict] [SPEC...] [--preset NAME] [-t T,...]"},
     {"install", cmd_install, C_INSTALL,
      "put one person's rc files where the programs look",
-     "[SPEC] --email ADDR [--home DIR] [-t T,...] [--dry-run]"},
+     "[SPEC] --email ADDR [--home DIR] [-t T,...]\n"
+     "... [--check | --dry-run] [--diff]"},
     {"import", cmd_import, C_IMPORT,
      "turn Thunderbird autoconfig files into specs",
      "FILE.xml... (--out DIR | -o FILE | -o -)"},
     {"site", cmd_site, C_SITE,
      "write the web tree serving autoconfig for many domains",
-     "SPEC|DIR... --out DIR [--layout tree|shared] [--apple]"},
+     "SPEC|DIR... --out DIR [--layout tree|shared] [--apple]\n"
+     "... [--check | --dry-run] [--diff]"},
     {"list", cmd_list, C_LIST, "show the targets and the presets", ""},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -88,8 +91,12 @@ static const struct option {
      "with --users: write the good rows despite bad ones"},
     {"--home", NULL, "DIR", O(home), C_INSTALL,
      "the home directory (default: $HOME)"},
-    {"--dry-run", NULL, NULL, O(dry_run), C_INSTALL,
-     "print a diff of what would change; write nothing"},
+    {"--check", NULL, NULL, O(check), C_GENERATE | C_INSTALL | C_SITE,
+     "compare with the files there, write nothing; 1: not current"},
+    {"--dry-run", NULL, NULL, O(dry_run), C_GENERATE | C_INSTALL | C_SITE,
+     "say what a run would do, and the diffs; write nothing"},
+    {"--diff", NULL, NULL, O(diff), C_GENERATE | C_INSTALL | C_SITE,
+     "with --check: the diffs too (--dry-run always)"},
     {"--layout", NULL, "tree|shared", O(layout), C_SITE,
      "a directory a domain, or each set of files once"},
     {"--web-host", NULL, "HOST", O(web_host), C_SITE,
@@ -152,7 +159,8 @@ static const struct option {
 static const char exit_text[] =
     "exit status: 0 ok (warnings allowed); 1 errors in the input (spec,\n"
     "preset, template, also when unreadable) or a failed output check,\n"
-    "nothing written; 2 usage error, or writing the output failed\n";
+    "nothing written, or (--check) output that is not current; 2 usage\n"
+    "error, or writing the output failed\n";
 
 static void
 help_command(const struct command *c)

@@ -297,14 +297,31 @@ no_twins(const struct plan *p, struct diag *d)
 struct manifest {
 	struct buf text;
 	bool exists;
-	bool kept; /* its mode and owner are what a run would give it */
+	bool kept;     /* its mode and owner are what a run would give it */
+	unsigned mode; /* its permission bits, when it exists */
 };
 
-static bool
-manifest_read(int dfd, const char *shown_dir, const struct outroot *r,
-              struct manifest *m, struct diag *d)
+#define MANIFEST_NONE                                                          \
+	{                                                                      \
+		BUF_INIT, false, false, 0                                      \
+	}
+
+/* manifest_shown is the path of the manifest of directory rel below the
+ * root, as messages give it (owned). */
+static char *
+manifest_shown(const char *root, const char *rel)
 {
-	char *shown = xasprintf("%s/%s", shown_dir, MANIFEST_NAME);
+	if (strcmp(root, ".") == 0 && *rel == '\0')
+		return xstrdup(MANIFEST_NAME);
+	return xasprintf("%s/%s%s%s", root, rel, *rel != '\0' ? "/" : "",
+	                 MANIFEST_NAME);
+}
+
+static bool
+manifest_read(int dfd, const char *root, const char *rel,
+              const struct outroot *r, struct manifest *m, struct diag *d)
+{
+	char *shown = manifest_shown(root, rel);
 	struct stat st;
 	enum out_kind k = out_stat(dfd, MANIFEST_NAME, shown, &st, d);
 	bool ok = k != OUT_BAD;
@@ -315,6 +332,7 @@ manifest_read(int dfd, const char *shown_dir, const struct outroot *r,
 		uid_t uid;
 		gid_t gid;
 
+		m->mode = (unsigned)(st.st_mode & 07777);
 		/* A manifest an older run left root's in a user's home is
 		 * given back, as any other file there. */
 		m->kept = (st.st_mode & 07777) == 0600 &&
@@ -408,6 +426,8 @@ enum state {
 struct seen {
 	enum state state;
 	unsigned long long old; /* S_OURS: the hash of what is there */
+	unsigned mode;          /* the permission bits of what is there */
+	struct buf *text;       /* NULL, or where look keeps what is there */
 };
 
 /* look classifies an existing regular file (st) against f's new
@@ -441,6 +461,11 @@ look(int dfd, const char *name, const char *shown, const struct stat *st,
 		s->state = S_OURS;
 	else
 		s->state = S_FOREIGN;
+	s->mode = (unsigned)(st->st_mode & 07777);
+	if (s->text != NULL && readable) {
+		*s->text = old;
+		return true;
+	}
 	buf_free(&old);
 	return true;
 }
@@ -521,7 +546,7 @@ plan_check(const struct plan *p, bool force, struct diag *d)
 		return false;
 	}
 	for (size_t i0 = 0; i0 < p->n; i0++) {
-		struct manifest m = {BUF_INIT, false, false};
+		struct manifest m = MANIFEST_NONE;
 		int dfd;
 
 		if (!g.first[i0])
@@ -534,7 +559,7 @@ plan_check(const struct plan *p, bool force, struct diag *d)
 		/* A directory that is not there holds nothing to clobber. */
 		if (dfd < 0)
 			continue;
-		if (!manifest_read(dfd, g.root, r, &m, d)) {
+		if (!manifest_read(dfd, g.root, g.rel[i0], r, &m, d)) {
 			ok = false;
 			continue;
 		}
@@ -542,7 +567,7 @@ plan_check(const struct plan *p, bool force, struct diag *d)
 			const struct outfile *f = &p->files[i];
 			char *shown;
 			struct stat st;
-			struct seen s = {S_NEW, 0};
+			struct seen s = {S_NEW, 0, 0, NULL};
 			enum out_kind k;
 
 			if (f->dir)
@@ -570,32 +595,60 @@ plan_check(const struct plan *p, bool force, struct diag *d)
 	return ok;
 }
 
-/* write_group stages the changed files of the directory of file i0. */
+/* dry_file lists file i of a dry run as what write_group would do with
+ * it, given what it found there (seen). */
+static void
+dry_file(const struct plan *p, size_t i, const struct seen *s)
+{
+	const struct outfile *f = &p->files[i];
+	enum change kind = s->state == S_NEW       ? CHANGE_NEW
+	                   : s->state != S_FOREIGN ? CHANGE_REPLACE
+	                   : p->force              ? CHANGE_FORCE
+	                                           : CHANGE_REFUSED;
+
+	changes_add(p->dry, kind, f->path,
+	            s->state != S_NEW && s->text != NULL ? s->text : NULL,
+	            s->state != S_NEW ? s->mode : 0, buf_cstr(&f->data),
+	            f->data.len, f->mode);
+}
+
+/* write_group stages the changed files of the directory of file i0; in
+ * a dry run (p->dry) it lists them instead, and goes on past a file it
+ * would refuse (false then, the refusal reported). */
 static bool
 write_group(const struct plan *p, const struct bydir *g, size_t i0,
             struct outroot *r, struct txn *t, struct seen *seen, int *written,
             int *unchanged, bool *io, struct diag *d)
 {
-	struct manifest m = {BUF_INIT, false, false};
+	struct changes *dry = p->dry;
+	struct manifest m = MANIFEST_NONE;
 	struct buf out = BUF_INIT;
-	bool fresh = false, ok = true, any = false;
+	bool fresh = false, ok = true, any = false, refused = false;
+	bool manifest_changes = false;
+	long listed = dry != NULL ? dry->n + dry->refused : 0;
 	unsigned dmode = p->files[i0].dir ? p->files[i0].mode : 0755;
-	int dfd = out_dir(r, g->rel[i0], true, dmode, t, &fresh, d);
+	/* A dry run makes no directory: one that is not there is one the
+	 * real run would make, with nothing in it yet. */
+	int dfd = out_dir(r, g->rel[i0], dry == NULL, dmode, t, &fresh, d);
 
-	if (dfd < 0) {
-		*io = true;
+	if (dfd == -1 && dry != NULL)
+		fresh = true;
+	else if (dfd < 0) {
+		*io = dry == NULL;
 		return false;
 	}
 	if (!fresh) {
 		const char *names[64];
 		size_t nnames = 0;
 
-		/* What a killed run left here for these names. */
+		/* What a killed run left here for these names (a dry run
+		 * leaves it: it removes nothing). */
 		for (size_t i = i0; i < p->n && nnames < 64; i = g->next[i])
 			if (!p->files[i].dir)
 				names[nnames++] = g->base[i];
-		out_sweep(dfd, names, nnames);
-		ok = manifest_read(dfd, g->root, r, &m, d);
+		if (dry == NULL)
+			out_sweep(dfd, names, nnames);
+		ok = manifest_read(dfd, g->root, g->rel[i0], r, &m, d);
 	}
 	for (size_t i = i0; ok && i < p->n; i = g->next[i]) {
 		const struct outfile *f = &p->files[i];
@@ -603,6 +656,9 @@ write_group(const struct plan *p, const struct bydir *g, size_t i0,
 		enum out_kind k;
 
 		seen[i].state = S_NEW;
+		if (f->dir && dry != NULL && fresh)
+			changes_add(dry, CHANGE_DIR, f->path, NULL, 0, NULL, 0,
+			            f->mode);
 		if (f->dir || fresh)
 			continue;
 		k = out_stat(dfd, g->base[i], f->path, &st, d);
@@ -613,7 +669,11 @@ write_group(const struct plan *p, const struct bydir *g, size_t i0,
 			          &seen[i], d);
 			if (ok && seen[i].state == S_FOREIGN && !p->force) {
 				foreign_error(f->path, d);
-				ok = false;
+				/* A dry run shows the others too. */
+				if (dry != NULL)
+					refused = true;
+				else
+					ok = false;
 			}
 		}
 	}
@@ -626,9 +686,14 @@ write_group(const struct plan *p, const struct bydir *g, size_t i0,
 	 * anyone who can read the directory test guesses. */
 	if (ok && any &&
 	    !(m.exists && m.kept && m.text.len == out.len &&
-	      memcmp(m.text.data, out.data, out.len) == 0))
-		*io = !(ok = txn_stage(t, dfd, g->rel[i0], MANIFEST_NAME,
-		                       out.data, out.len, 0600, false, d));
+	      memcmp(m.text.data, out.data, out.len) == 0)) {
+		if (dry != NULL)
+			manifest_changes = true;
+		else
+			*io = !(ok = txn_stage(t, dfd, g->rel[i0],
+			                       MANIFEST_NAME, out.data, out.len,
+			                       0600, false, d));
+	}
 	for (size_t i = i0; ok && i < p->n; i = g->next[i]) {
 		const struct outfile *f = &p->files[i];
 
@@ -636,6 +701,11 @@ write_group(const struct plan *p, const struct bydir *g, size_t i0,
 			continue;
 		if (seen[i].state == S_SAME) {
 			(*unchanged)++;
+			continue;
+		}
+		if (dry != NULL) {
+			dry_file(p, i, &seen[i]);
+			*written += seen[i].state != S_FOREIGN || p->force;
 			continue;
 		}
 		/* The staging may have moved the walker: reopen. */
@@ -647,9 +717,19 @@ write_group(const struct plan *p, const struct bydir *g, size_t i0,
 		*written += ok;
 		*io = !ok;
 	}
+	/* The manifest changes with the files it lists; alone, it is what
+	 * the real run would write here, so it is listed. */
+	if (manifest_changes && dry->n + dry->refused == listed) {
+		char *shown = manifest_shown(g->root, g->rel[i0]);
+
+		changes_add(dry, m.exists ? CHANGE_REPLACE : CHANGE_NEW, shown,
+		            m.exists ? &m.text : NULL, m.exists ? m.mode : 0,
+		            out.data, out.len, 0600);
+		free(shown);
+	}
 	buf_free(&m.text);
 	buf_free(&out);
-	return ok;
+	return ok && !refused;
 }
 
 bool
@@ -659,7 +739,7 @@ plan_write(struct plan *p, struct diag *d, int *written, int *unchanged)
 	struct outroot *r = p->out;
 	struct txn *t = p->txn;
 	struct seen *seen;
-	bool ok = true;
+	bool ok = true, go;
 
 	for (size_t i = 0; i < p->n; i++)
 		if (p->files[i].unrendered)
@@ -669,7 +749,16 @@ plan_write(struct plan *p, struct diag *d, int *written, int *unchanged)
 	if (!no_twins(p, d))
 		return false;
 	bydir_build(p, &g);
-	if (r == NULL) {
+	if (r == NULL && p->dry != NULL) {
+		/* A dry run takes a shared lock when the root is there, so
+		 * that it sees a writer's run whole, before its renames or
+		 * after them; the lock is on the directory itself, so it
+		 * creates nothing. A root that is not there holds nothing to
+		 * see: nothing is locked. */
+		r = outroot_open(g.root, d);
+		ok = r != NULL && outroot_lock(r, false, d);
+		p->io_error = !ok;
+	} else if (r == NULL) {
 		/* Made first, then locked: two runs that both find it missing
 		 * must still meet at the lock. */
 		r = outroot_open(g.root, d);
@@ -677,13 +766,25 @@ plan_write(struct plan *p, struct diag *d, int *written, int *unchanged)
 		     outroot_lock(r, true, d);
 		p->io_error = !ok;
 	}
-	if (ok && t == NULL)
+	if (ok && t == NULL && p->dry == NULL)
 		t = txn_new(r, p->durable);
 	seen = xcalloc(p->n + 1, sizeof(*seen));
-	for (size_t i = 0; ok && i < p->n; i++)
-		if (g.first[i])
-			ok = write_group(p, &g, i, r, t, seen, written,
-			                 unchanged, &p->io_error, d);
+	if (p->dry != NULL && p->dry->diffs)
+		for (size_t i = 0; i < p->n; i++)
+			seen[i].text = xcalloc(1, sizeof(*seen[i].text));
+	/* A dry run goes through every directory, to list them all. */
+	go = ok;
+	for (size_t i = 0; go && i < p->n; i++)
+		if (g.first[i] && !write_group(p, &g, i, r, t, seen, written,
+		                               unchanged, &p->io_error, d)) {
+			ok = false;
+			go = p->dry != NULL;
+		}
+	for (size_t i = 0; i < p->n; i++)
+		if (seen[i].text != NULL) {
+			buf_free(seen[i].text);
+			free(seen[i].text);
+		}
 	free(seen);
 	if (t != p->txn) {
 		if (ok && !(ok = txn_commit(t, d)))
@@ -697,49 +798,86 @@ plan_write(struct plan *p, struct diag *d, int *written, int *unchanged)
 }
 
 void
-plan_diff(const struct plan *p, struct buf *out, struct diag *d)
+changes_add(struct changes *c, enum change kind, const char *path,
+            const struct buf *old, unsigned old_mode, const char *data,
+            size_t len, unsigned mode)
 {
-	struct bydir g;
-	struct outroot *r = p->out;
+	const char *was = old != NULL ? buf_cstr(old) : "";
+	size_t wasn = old != NULL ? old->len : 0;
 
-	if (p->n == 0)
+	if (kind == CHANGE_REFUSED)
+		c->refused++;
+	else
+		c->n++;
+	if (c->check && kind != CHANGE_REFUSED)
+		buf_printf(&c->list, "%s: %s\n", path,
+		           kind == CHANGE_NEW || kind == CHANGE_DIR ? "missing"
+		           : kind == CHANGE_REMOVE ? "would be removed"
+		                                   : "would change");
+	else if (kind == CHANGE_NEW)
+		buf_printf(&c->list, "would write %s\n", path);
+	else if (kind == CHANGE_REPLACE)
+		buf_printf(&c->list, "would replace %s\n", path);
+	else if (kind == CHANGE_FORCE && c->backup)
+		buf_printf(
+		    &c->list,
+		    "would replace %s (with --force; the old one kept as "
+		    "%s.mailconf-backup-TIME)\n",
+		    path, path);
+	else if (kind == CHANGE_FORCE)
+		buf_printf(&c->list,
+		           "would replace %s (with --force; the old one is not "
+		           "kept)\n",
+		           path);
+	else if (kind == CHANGE_REMOVE)
+		buf_printf(&c->list, "would remove %s\n", path);
+	else if (kind == CHANGE_DIR)
+		buf_printf(&c->list, "would create the directory %s\n", path);
+	if (!c->diffs || kind == CHANGE_DIR)
 		return;
-	bydir_build(p, &g);
-	if (r == NULL)
-		r = outroot_open(g.root, d);
-	for (size_t i = 0; r != NULL && i < p->n; i++) {
-		const struct outfile *f = &p->files[i];
-		struct buf old = BUF_INIT;
-		struct stat st;
-		int dfd;
-		bool exists = false;
-
-		if (f->dir || f->unrendered)
-			continue;
-		dfd = outroot_exists(r)
-		          ? out_dir(r, g.rel[i], false, 0, NULL, NULL, d)
-		          : -1;
-		if (dfd == -2)
-			continue;
-		if (dfd >= 0) {
-			enum out_kind k =
-			    out_stat(dfd, g.base[i], f->path, &st, d);
-
-			if (k == OUT_BAD)
-				continue;
-			exists = k == OUT_REGULAR;
-			if (exists && !out_read(dfd, g.base[i], &st,
-			                        OUT_READ_MAX, &old, f->path, d))
-				continue;
-		}
-		diff_unified(out, exists ? f->path : "/dev/null",
-		             buf_cstr(&old), f->path, buf_cstr(&f->data));
-		if (exists && (st.st_mode & 07777) != f->mode)
-			buf_printf(out, "# %s: mode %04o -> %04o\n", f->path,
-			           (unsigned)(st.st_mode & 07777), f->mode);
-		buf_free(&old);
+	if (data == NULL) {
+		data = "";
+		len = 0;
 	}
-	if (r != p->out)
-		outroot_free(r);
-	bydir_free(p, &g);
+	/* A link removed has no text; a file larger than any rendering was
+	 * not read. */
+	if (old == NULL && kind == CHANGE_REMOVE)
+		return;
+	if (old == NULL && kind != CHANGE_NEW)
+		buf_printf(&c->diff, "# %s: not shown (larger than %u MiB)\n",
+		           path, OUT_READ_MAX >> 20);
+	/* diff_unified reads C strings: a signed profile is DER. */
+	else if (memchr(data, '\0', len) != NULL ||
+	         memchr(was, '\0', wasn) != NULL) {
+		if (wasn != len || memcmp(was, data, len) != 0)
+			buf_printf(&c->diff, "Binary files %s and %s differ\n",
+			           old != NULL ? path : "/dev/null",
+			           kind == CHANGE_REMOVE ? "/dev/null" : path);
+	} else
+		diff_unified(&c->diff, old != NULL ? path : "/dev/null", was,
+		             kind == CHANGE_REMOVE ? "/dev/null" : path, data);
+	if (old_mode != 0 && kind != CHANGE_REMOVE && old_mode != mode)
+		buf_printf(&c->diff, "# %s: mode %04o -> %04o\n", path,
+		           old_mode, mode);
+}
+
+bool
+changes_print(const struct changes *c, bool failed)
+{
+	FILE *lines = c->check ? stderr : stdout;
+	bool ok =
+	    fwrite(buf_cstr(&c->list), 1, c->list.len, lines) == c->list.len;
+
+	if (!c->check && c->n == 0 && c->refused == 0 && !failed)
+		ok &= fputs("nothing would change\n", stdout) != EOF;
+	ok &= fwrite(buf_cstr(&c->diff), 1, c->diff.len, stdout) == c->diff.len;
+	ok &= fflush(stdout) == 0;
+	return ok;
+}
+
+void
+changes_free(struct changes *c)
+{
+	buf_free(&c->list);
+	buf_free(&c->diff);
 }

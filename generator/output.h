@@ -20,6 +20,52 @@
 struct outroot;
 struct txn;
 
+/* What a dry run (--check, --dry-run) found a real run would do to one
+ * path. */
+enum change {
+	CHANGE_NEW,     /* nothing there: written */
+	CHANGE_REPLACE, /* mailconf's, or the same bytes with another mode or
+	                   owner: replaced */
+	CHANGE_FORCE,   /* not mailconf's, or edited since: replaced, as
+	                   --force was given (a check assumes it) */
+	CHANGE_REFUSED, /* the same without --force: the run would stop; the
+	                   error is reported, and only the diff shown */
+	CHANGE_REMOVE,  /* site: removed */
+	CHANGE_DIR,     /* a directory made (install's Maildir) */
+};
+
+/* A dry run's findings, in the order a real run meets the paths: a line
+ * for each (--check's "PATH: would change", or --dry-run's "would
+ * replace PATH") and, with diffs, their unified diffs. */
+struct changes {
+	bool check;   /* --check's lines, else --dry-run's */
+	bool diffs;   /* collect the diffs */
+	bool backup;  /* CHANGE_FORCE keeps the old file as a backup */
+	long n;       /* the paths listed (CHANGE_REFUSED is not) */
+	long refused; /* the CHANGE_REFUSED ones */
+	struct buf list;
+	struct buf diff;
+};
+
+#define CHANGES_INIT                                                           \
+	{                                                                      \
+		false, false, false, 0, 0, BUF_INIT, BUF_INIT                  \
+	}
+
+/* changes_add lists path as kind; with c->diffs, appends the diff from
+ * old (NULL: nothing there, or not readable) to the len bytes of data (a
+ * removal: data NULL), and a note when the mode changes from old_mode
+ * (0: not known) to mode. */
+void changes_add(struct changes *c, enum change kind, const char *path,
+                 const struct buf *old, unsigned old_mode, const char *data,
+                 size_t len, unsigned mode);
+/* changes_print prints c: --check's lines on standard error, --dry-run's
+ * on standard output, then the diffs on standard output; a dry run that
+ * found nothing to do, and did not fail, says "nothing would change".
+ * False when printing failed. */
+bool changes_print(const struct changes *c, bool failed);
+void changes_free(struct changes *c);
+
 struct outfile {
 	char *path;
 	struct buf data;
@@ -44,11 +90,14 @@ struct plan {
 	                        directory; a killed process never can */
 	bool force;          /* plan_write: replace what is not mailconf's */
 	bool io_error;       /* plan_write failed writing, not on a rule */
+	struct changes *dry; /* plan_write: a dry run, which writes nothing
+	                        and lists here what it would do; NULL: a
+	                        real one */
 };
 
 #define PLAN_INIT                                                              \
 	{                                                                      \
-		NULL, 0, NULL, NULL, NULL, false, false, false, false          \
+		NULL, 0, NULL, NULL, NULL, false, false, false, false, NULL    \
 	}
 
 /* plan_add queues path with data (the plan takes over data's memory and
@@ -71,12 +120,15 @@ bool plan_check(const struct plan *p, bool force, struct diag *d);
  * unchanged files (content, mode and owner) are not touched, and a run
  * that changes nothing writes nothing. It checks each file again as
  * plan_check does. False on any error, reported; the caller then aborts
- * the transaction it gave. */
+ * the transaction it gave.
+ * With p->dry it is a dry run of the same decisions: it creates, removes
+ * and locks nothing (but a shared lock on a root it opens itself), and
+ * lists in p->dry each file it would stage, and a directory's manifest
+ * when that would be the only change there; a file it would refuse is
+ * reported as the real run reports it, and the run goes on to the
+ * others. Its counts are what the real run's would be. */
 bool plan_write(struct plan *p, struct diag *d, int *written, int *unchanged);
 void plan_free(struct plan *p);
-/* plan_diff appends to out a unified diff of what plan_write would change
- * (a missing file diffs against /dev/null; a mode change is noted). */
-void plan_diff(const struct plan *p, struct buf *out, struct diag *d);
 
 /* manifest_hash is the 64-bit hash a manifest records (mix64), the one
  * hash of every file mailconf writes. */

@@ -332,10 +332,16 @@ struct site {
 	} last[8];
 	size_t nlast;
 	unsigned long long last_hash;
-	int journal;      /* -1 until this run adds a line */
-	bool had_journal; /* a killed run left one */
-	bool failed;      /* a write failed */
-	bool stopped;     /* the run did not give every domain, or refused */
+	int journal;         /* -1 until this run adds a line */
+	bool had_journal;    /* a killed run left one */
+	bool failed;         /* a write failed */
+	bool stopped;        /* the run did not give every domain, or refused */
+	struct changes *dry; /* a dry run's list (site_opts), or NULL */
+	/* A dry run: the manifest would change (to manifest_text, with
+	 * diffs); it was there (manifest_was), as manifest_old (when read:
+	 * manifest_have). */
+	bool manifest_diverged, manifest_was, manifest_have;
+	struct buf manifest_text, manifest_old;
 	/* domains/ was not there when the run began: a domain directory
 	 * that this run makes holds nothing else. */
 	bool fresh;
@@ -351,6 +357,8 @@ struct site_stream {
 	struct mhash oldh; /* over those bytes */
 	struct txn *t;     /* where it is staged */
 	struct staged *g;  /* the new file, once it differs; NULL before */
+	bool diverged;     /* a dry run: it differs (nothing is staged) */
+	struct buf text;   /* a dry run with diffs: all that was written */
 	bool backup;
 	off_t total;
 	struct buf pending, was;
@@ -376,6 +384,8 @@ journal(struct site *s, const char *name, unsigned long long hash)
 	struct buf line = BUF_INIT;
 	bool ok;
 
+	if (s->dry != NULL)
+		return true;
 	if (s->journal < 0) {
 		int dfd = out_dir(s->r, "", false, 0, NULL, NULL, s->d);
 
@@ -442,6 +452,7 @@ put(struct site *s, const char *rel, const char *data, size_t len, bool protect,
 	int dfd;
 	struct stat st;
 	enum out_kind k = OUT_ABSENT;
+	struct buf had = BUF_INIT; /* what is there, when read */
 
 	/* No allocation per file: a site writes 400,000 of them. */
 	buf_reset(&s->dir);
@@ -450,19 +461,23 @@ put(struct site *s, const char *rel, const char *data, size_t len, bool protect,
 	s->dir.data[s->dir.len] = '\0';
 	base = base != NULL ? base + 1 : rel;
 	dir = s->dir.data;
-	dfd = out_dir(s->r, dir, true, 0755, s->t, &fresh, s->d);
-	if (dfd < 0) {
+	/* A dry run makes no directory: one that is not there would be
+	 * made, with nothing in it yet. */
+	dfd = out_dir(s->r, dir, s->dry == NULL, 0755, s->t, &fresh, s->d);
+	if (dfd == -1 && s->dry != NULL)
+		fresh = true;
+	else if (dfd < 0) {
 		s->stopped = true;
 		return;
 	}
 	buf_reset(&s->shown);
-	if (!fresh) {
+	if (!fresh || s->dry != NULL) {
 		buf_puts(&s->shown, outroot_path(s->r));
 		buf_putc(&s->shown, '/');
 		buf_puts(&s->shown, rel);
 	}
 	shown = buf_cstr(&s->shown);
-	if (dirty && !fresh)
+	if (dirty && !fresh && s->dry == NULL)
 		out_sweep(dfd, &base, 1);
 	if (!fresh)
 		k = out_stat(dfd, base, shown, &st, s->d);
@@ -487,11 +502,26 @@ put(struct site *s, const char *rel, const char *data, size_t len, bool protect,
 		if (protect &&
 		    !old_vouches(&s->old, e, manifest_hash(old.data, old.len)))
 			backup = true;
-		buf_free(&old);
+		had = old;
 	} else if (k == OUT_REGULAR && protect)
 		backup = true;
 	if (backup && !s->o->force) {
 		edited(s, rel);
+		if (s->dry != NULL)
+			changes_add(s->dry, CHANGE_REFUSED, shown,
+			            had.data != NULL ? &had : NULL, 0, data,
+			            len, 0644);
+		goto out;
+	}
+	/* Content only: a site run does not mend modes. */
+	if (s->dry != NULL) {
+		changes_add(s->dry,
+		            k == OUT_ABSENT ? CHANGE_NEW
+		            : backup        ? CHANGE_FORCE
+		                            : CHANGE_REPLACE,
+		            shown, had.data != NULL ? &had : NULL, 0, data, len,
+		            0644);
+		s->st->written++;
 		goto out;
 	}
 	dfd = out_dir(s->r, dir, false, 0, NULL, NULL, s->d);
@@ -500,7 +530,8 @@ put(struct site *s, const char *rel, const char *data, size_t len, bool protect,
 		syserr(s);
 	else
 		s->st->written++;
-out:;
+out:
+	buf_free(&had);
 }
 
 static bool
@@ -530,6 +561,10 @@ stream_diverge(struct site_stream *t)
 			}
 			t->backup = true;
 		}
+	}
+	if (s->dry != NULL) {
+		t->diverged = true;
+		return true;
 	}
 	if (dfd < 0)
 		return false;
@@ -582,7 +617,10 @@ stream_flush(struct site_stream *t)
 	if (t->pending.len == 0 || s->failed || s->stopped)
 		return;
 	t->total += (off_t)t->pending.len;
-	if (t->g == NULL && !same_next(t, t->pending.data, t->pending.len) &&
+	if (s->dry != NULL && s->dry->diffs)
+		buf_add(&t->text, t->pending.data, t->pending.len);
+	if (t->g == NULL && !t->diverged &&
+	    !same_next(t, t->pending.data, t->pending.len) &&
 	    !stream_diverge(t)) {
 		buf_reset(&t->pending);
 		return;
@@ -648,6 +686,57 @@ site_stream_write(struct site_stream *t, const char *data, size_t len)
 		stream_flush(t);
 }
 
+/* read_old appends the old file t replaces to b: false when it is larger
+ * than any rendering (not read). */
+static bool
+read_old(const struct site_stream *t, struct buf *b)
+{
+	off_t pos = 0;
+	ssize_t k = 1;
+
+	if (t->old < 0 || (size_t)t->ost.st_size > OUT_READ_MAX)
+		return false;
+	buf_reserve(b, (size_t)t->ost.st_size + 1);
+	while (pos < t->ost.st_size &&
+	       (k = pread(t->old, b->data + pos, (size_t)(t->ost.st_size - pos),
+	                  pos)) > 0)
+		pos += k;
+	b->len = (size_t)pos;
+	b->data[b->len] = '\0';
+	return true;
+}
+
+/* dry_stream lists a stream of a dry run that differs from its file;
+ * the manifest (not record) is kept for site_close to list when it alone
+ * would change. */
+static void
+dry_stream(struct site_stream *t, bool record)
+{
+	struct site *s = t->s;
+	struct buf old = BUF_INIT;
+	bool have = s->dry->diffs && read_old(t, &old);
+	char *shown = xasprintf("%s/%s", outroot_path(s->r), t->rel);
+
+	if (record)
+		changes_add(s->dry,
+		            t->old < 0  ? CHANGE_NEW
+		            : t->backup ? CHANGE_FORCE
+		                        : CHANGE_REPLACE,
+		            shown, have ? &old : NULL, 0, t->text.data,
+		            t->text.len, 0644);
+	else {
+		s->manifest_diverged = true;
+		s->manifest_was = t->old >= 0;
+		s->manifest_have = have;
+		s->manifest_text = t->text;
+		t->text = (struct buf)BUF_INIT;
+		s->manifest_old = old;
+		old = (struct buf)BUF_INIT;
+	}
+	buf_free(&old);
+	free(shown);
+}
+
 /* stream_end finishes t: staged when it differs, its hash in *h.
  * record: note it in the manifest. */
 static void
@@ -657,9 +746,11 @@ stream_end(struct site_stream *t, bool record)
 	unsigned long long h = 0;
 
 	stream_flush(t);
-	if (!s->failed && !s->stopped && t->g == NULL &&
+	if (!s->failed && !s->stopped && t->g == NULL && !t->diverged &&
 	    (t->old < 0 || t->same != t->ost.st_size))
 		stream_diverge(t);
+	if (t->diverged && !s->failed && !s->stopped)
+		dry_stream(t, record);
 	if (t->g != NULL && (s->failed || s->stopped)) {
 		txn_stage_close(t->t, t->g, false, s->d);
 		t->g = NULL;
@@ -683,6 +774,12 @@ stream_end(struct site_stream *t, bool record)
 			syserr(s);
 		else if (record)
 			s->st->written++;
+	} else if (t->diverged) {
+		/* A dry run does not hash what it does not keep: the manifest
+		 * that would change with this file is not listed anyway. */
+		h = 0;
+		if (record)
+			s->st->written++;
 	} else if (!s->failed && !s->stopped) {
 		h = mhash_end(&t->oldh);
 		if (record)
@@ -699,6 +796,7 @@ stream_end(struct site_stream *t, bool record)
 		close(t->old);
 	buf_free(&t->pending);
 	buf_free(&t->was);
+	buf_free(&t->text);
 	free(t->rel);
 	free(t);
 }
@@ -728,25 +826,33 @@ site_open(const struct site_opts *o, struct site_stats *st, struct diag *d)
 	s->journal = -1;
 	s->last_hash = 0;
 	memset(st, 0, sizeof(*st));
+	s->dry = o->dry;
 	s->r = outroot_open(o->out, d);
-	/* Two runs on one tree would undo each other's removals. */
-	if (s->r == NULL || !outroot_create(s->r, d) ||
-	    !outroot_lock(s->r, true, d)) {
+	/* Two runs on one tree would undo each other's removals. A dry run
+	 * takes a shared lock on a tree that is there, so that it sees a
+	 * writer's run whole, before its renames or after them (the lock is
+	 * on the directory: it creates nothing); a tree that is not there is
+	 * not locked, as it holds nothing to see. */
+	if (s->r == NULL || (s->dry == NULL && !outroot_create(s->r, d)) ||
+	    !outroot_lock(s->r, s->dry == NULL, d)) {
 		outroot_free(s->r);
 		free(s);
 		return NULL;
 	}
-	s->t = txn_new(s->r, false);
+	if (s->dry == NULL)
+		s->t = txn_new(s->r, false);
 	old_load(&s->old, s->r, MANIFEST, false, d);
 	old_load(&s->old, s->r, JOURNAL, true, d);
 	dfd = out_dir(s->r, "", false, 0, NULL, NULL, d);
 	s->fresh = fstatat(dfd, "domains", &sb, AT_SYMLINK_NOFOLLOW) != 0 &&
 	           errno == ENOENT;
-	s->had_journal = fstatat(dfd, JOURNAL, &sb, AT_SYMLINK_NOFOLLOW) == 0;
-	if (s->had_journal)
+	s->had_journal =
+	    dfd >= 0 && fstatat(dfd, JOURNAL, &sb, AT_SYMLINK_NOFOLLOW) == 0;
+	if (s->had_journal && s->dry == NULL)
 		out_sweep(dfd, root_files,
 		          sizeof(root_files) / sizeof(*root_files));
-	s->mt = txn_new(s->r, false);
+	if (s->dry == NULL)
+		s->mt = txn_new(s->r, false);
 	s->manifest = stream_open(s, s->mt, MANIFEST, false);
 	{
 		static const char head[] =
@@ -938,9 +1044,28 @@ site_file(struct site *s, const char *rel, const char *data, size_t len)
 	buf_free(&line);
 }
 
+/* dry_remove lists rel (base in dfd, as st), which a real run would
+ * remove, with its content when diffs are wanted. */
+static void
+dry_remove(struct site *s, int dfd, const char *rel, const char *base,
+           const struct stat *st)
+{
+	char *shown = xasprintf("%s/%s", outroot_path(s->r), rel);
+	struct buf old = BUF_INIT;
+	struct diag quiet = DIAG_INIT;
+	bool have = s->dry->diffs && S_ISREG(st->st_mode) &&
+	            out_read(dfd, base, st, OUT_READ_MAX, &old, shown, &quiet);
+
+	changes_add(s->dry, CHANGE_REMOVE, shown, have ? &old : NULL, 0, NULL,
+	            0, 0);
+	buf_free(&old);
+	diag_free(&quiet);
+	free(shown);
+}
+
 /* remove_file removes rel, a file this run does not write, when it is a
  * regular file reached without a link; and what a killed run left
- * beside it. */
+ * beside it. A dry run lists it. */
 static bool
 remove_file(struct site *s, const char *rel)
 {
@@ -956,7 +1081,13 @@ remove_file(struct site *s, const char *rel)
 		    s->d, "site-link", NULL,
 		    "site: %s/%s lies behind a symbolic link; not removed",
 		    outroot_path(s->r), rel);
-	if (dfd >= 0) {
+	if (dfd >= 0 && s->dry != NULL) {
+		if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))) {
+			dry_remove(s, dfd, rel, base, &st);
+			any = true;
+		}
+	} else if (dfd >= 0) {
 		out_sweep(dfd, &base, 1);
 		if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))) {
@@ -980,7 +1111,12 @@ remove_file(struct site *s, const char *rel)
 static void
 prune(struct site *s, const char *rel, size_t stop)
 {
-	char *p = xstrdup(rel);
+	char *p;
+
+	/* A directory left empty goes with the files listed. */
+	if (s->dry != NULL)
+		return;
+	p = xstrdup(rel);
 
 	for (size_t n = strlen(p); n > stop;) {
 		const char *base;
@@ -1073,6 +1209,67 @@ remove_entry(struct site *s, const char *key)
 	}
 }
 
+/* remove_gone removes (a dry run: lists) the files of the domains that
+ * left and the files no longer written, and the directories they leave
+ * empty. */
+static void
+remove_gone(struct site *s)
+{
+	for (size_t pos = 0; pos < s->removals.len;) {
+		const char *rel = s->removals.data + pos;
+		const char *dom = rel + 8;
+		size_t n = strcspn(dom, "/");
+		char *name = xstrndup(dom, n);
+
+		remove_file(s, rel);
+		prune_domain(s, name);
+		free(name);
+		pos += strlen(rel) + 1;
+	}
+	for (size_t e = 0; e < s->old.n; e++)
+		if (!(s->old.flags[e] & E_MARK)) {
+			s->old.flags[e] |= E_REMOVED;
+			remove_entry(s, s->old.keys.data + s->old.off[e]);
+		}
+	prune(s, "domains", 0);
+}
+
+/* dry_close ends a dry run: what a real run's close would do, listed. */
+static void
+dry_close(struct site *s)
+{
+	struct changes *c = s->dry;
+
+	if (s->failed || s->stopped) {
+		if (s->manifest != NULL) {
+			s->stopped = true;
+			stream_end(s->manifest, false);
+		}
+		return;
+	}
+	stream_end(s->manifest, false);
+	s->manifest = NULL;
+	remove_gone(s);
+	/* The manifest changes with the files it lists; alone, it is what
+	 * the real run would write, so it is listed; so is the journal a
+	 * killed run left, which the real run removes. */
+	if (c->n + c->refused == 0 && s->manifest_diverged) {
+		char *shown = xasprintf("%s/%s", outroot_path(s->r), MANIFEST);
+
+		changes_add(c, s->manifest_was ? CHANGE_REPLACE : CHANGE_NEW,
+		            shown, s->manifest_have ? &s->manifest_old : NULL,
+		            0, s->manifest_text.data, s->manifest_text.len,
+		            0644);
+		free(shown);
+	}
+	if (c->n + c->refused == 0 && s->had_journal) {
+		char *shown = xasprintf("%s/%s", outroot_path(s->r), JOURNAL);
+
+		changes_add(c, CHANGE_REMOVE, shown, NULL, 0, NULL, 0, 0);
+		free(shown);
+	}
+}
+
 bool
 site_close(struct site *s)
 {
@@ -1081,7 +1278,9 @@ site_close(struct site *s)
 
 	if (s->o->progress && s->st->domains >= 1000)
 		fputc('\n', stderr);
-	if (!s->failed && !s->stopped) {
+	if (s->dry != NULL)
+		dry_close(s);
+	else if (!s->failed && !s->stopped) {
 		/* The manifest is bookkeeping, not one of the site's files:
 		 * it is renamed last, after the removals, so that a run
 		 * killed before it still finds every domain listed. */
@@ -1093,25 +1292,7 @@ site_close(struct site *s)
 		s->st->written = w;
 		s->st->unchanged = u;
 		if (!s->failed && txn_commit(s->t, s->d)) {
-			for (size_t pos = 0; pos < s->removals.len;) {
-				const char *rel = s->removals.data + pos;
-
-				const char *dom = rel + 8;
-				size_t n = strcspn(dom, "/");
-				char *name = xstrndup(dom, n);
-
-				remove_file(s, rel);
-				prune_domain(s, name);
-				free(name);
-				pos += strlen(rel) + 1;
-			}
-			for (size_t e = 0; e < s->old.n; e++)
-				if (!(s->old.flags[e] & E_MARK)) {
-					s->old.flags[e] |= E_REMOVED;
-					remove_entry(s, s->old.keys.data +
-					                    s->old.off[e]);
-				}
-			prune(s, "domains", 0);
+			remove_gone(s);
 			if (txn_commit(mt, s->d)) {
 				int dfd = out_dir(s->r, "", false, 0, NULL,
 				                  NULL, &quiet);
@@ -1152,6 +1333,8 @@ site_close(struct site *s)
 	buf_free(&s->shown);
 	buf_free(&s->rel);
 	buf_free(&s->line);
+	buf_free(&s->manifest_text);
+	buf_free(&s->manifest_old);
 	for (size_t i = 0; i < s->nlast; i++)
 		free(s->last[i].name);
 	outroot_free(s->r);

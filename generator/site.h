@@ -10,11 +10,17 @@
 #include "buf.h"
 #include "diag.h"
 
+struct changes;
+
 struct site_opts {
-	const char *out; /* the tree's root */
-	bool verify;     /* compare files even where the manifest vouches */
-	bool force;      /* replace the snippets and zone though edited */
-	bool progress;   /* a counter on standard error */
+	const char *out;     /* the tree's root */
+	bool verify;         /* compare files even where the manifest vouches */
+	bool force;          /* replace the snippets and zone though edited */
+	bool progress;       /* a counter on standard error */
+	struct changes *dry; /* a dry run (--check, --dry-run): the same
+	                        decisions, nothing created, written, removed or
+	                        locked exclusively; what a real run would do
+	                        is listed here. NULL: a real run */
 };
 
 struct site_stats {
@@ -45,7 +51,8 @@ struct site;
 struct site_stream;
 
 /* site_open takes the tree at o->out (created if missing; locked against
- * a second run) and reads its manifest. NULL on error, reported. */
+ * a second run) and reads its manifest. NULL on error, reported. A dry
+ * run creates nothing and takes a shared lock, on a tree that is there. */
 struct site *site_open(const struct site_opts *o, struct site_stats *st,
                        struct diag *d);
 /* site_expect prepares, before the first site_domain, for n domains from
@@ -72,7 +79,9 @@ void site_stream_close(struct site_stream *t);
 void site_stop(struct site *s);
 /* site_close removes what the last run wrote for domains and files that
  * are gone, writes the manifest, and frees s. False when any write
- * failed (reported); the old manifest then stays. */
+ * failed (reported); the old manifest then stays. A dry run lists the
+ * removals instead, and the manifest (or a killed run's journal, which a
+ * real run removes) when that alone would change. */
 bool site_close(struct site *s);
 
 #endif

@@ -165,6 +165,32 @@ emit(const struct opts *o, const struct model *m, const struct tset *tmpls,
 	return ok;
 }
 
+bool
+emit_dry(const struct opts *o, const struct model *m, const struct tset *tmpls,
+         const struct person *p, struct outroot *r, struct changes *c,
+         struct diag *d)
+{
+	struct plan plan = PLAN_INIT;
+	int before = d->errors, written = 0, unchanged = 0;
+	bool ok = true;
+
+	plan.root = o->out_dir;
+	plan.out = r;
+	plan.dry = c;
+	/* A check compares content: whose a file is, is for --dry-run. */
+	plan.force = o->force || o->check;
+	d->context = p->at.file != NULL ? &p->at : NULL;
+	render_person(o, m, tmpls, &p->user, p->dir, false, R_FULL, &plan, d);
+	/* A person whose files fail their checks gets none written. */
+	if (d->errors == before) {
+		plan_write(&plan, d, &written, &unchanged);
+		ok = !plan.io_error;
+	}
+	d->context = NULL;
+	plan_free(&plan);
+	return ok;
+}
+
 /* write_one writes the command line's person's one file (-o FILE, -o -)
  * after the check pass: rendered again, as that pass kept nothing. */
 int

@@ -52,6 +52,14 @@ bool people_next(struct people *v, struct person *p);
 bool emit(const struct opts *o, const struct model *m, const struct tset *tmpls,
           const struct person *p, enum rmode mode, bool write, struct diag *d,
           struct diag *wd, int *written, int *unchanged);
+/* emit_dry is emit for a dry run (--check, --dry-run): one person's
+ * files rendered and checked as emit does, then given to plan_write's dry
+ * run, which lists in c what the real run would write. r is the root,
+ * opened (and locked) by the caller, or NULL (-o FILE: its directory).
+ * False when the dry run could not look (the lock). */
+bool emit_dry(const struct opts *o, const struct model *m,
+              const struct tset *tmpls, const struct person *p,
+              struct outroot *r, struct changes *c, struct diag *d);
 /* write_one writes the command line's person's one file (-o FILE, -o -)
  * after the check pass; write_team writes a team's into --out. Both give
  * 0, or EXIT_USAGE when a write failed. */

@@ -56,13 +56,16 @@ expect_usage() { # command message args...
 		cat "$tmp/stderr"
 	fi
 }
-expect_usage generate "generate: --dry-run is not an option of generate" --preset gmail --out "$tmp/x" --dry-run
+expect_usage generate "--diff goes with --check or --dry-run" --preset gmail --out "$tmp/x" --diff
+expect_usage generate "--check and --dry-run are two modes: give one" --preset gmail --out "$tmp/x" --check --dry-run
+expect_usage check "check: --check is not an option of check" --preset gmail --check
 expect_usage generate "generate: --home is not an option of generate" --preset gmail --out "$tmp/x" --home "$tmp"
 expect_usage generate "generate: --layout is not an option of generate" --preset gmail --out "$tmp/x" --layout=tree
 expect_usage check "check: --force is not an option of check" --preset gmail --force
 expect_usage check "check: -o is not an option of check" --preset gmail -t thunderbird -o -
 expect_usage site "site: --email is not an option of site" "$top/presets/gmail.ini" --out "$tmp/x" --email a@gmail.com
-expect_usage site "site: --dry-run is not an option of site" "$top/presets/gmail.ini" --out "$tmp/x" --dry-run
+expect_usage site "site: --keep-going is not an option of site" "$top/presets/gmail.ini" --out "$tmp/x" --keep-going
+expect_usage site "--diff goes with --check or --dry-run" "$top/presets/gmail.ini" --out "$tmp/x" --diff
 expect_usage site "site: -t is not an option of site" "$top/presets/gmail.ini" --out "$tmp/x" -t thunderbird
 expect_usage install "install: --out is not an option of install" --preset gmail --email a@gmail.com --out "$tmp/x"
 expect_usage install "install: --users is not an option of install" --preset gmail --users "$tmp/u.csv"
@@ -98,9 +101,15 @@ has_opt generate --users 1
 has_opt generate --keep-going 1
 has_opt generate --sign-cert 1
 has_opt generate --output 1
-has_opt generate --dry-run 0
+has_opt generate --dry-run 1
+has_opt generate --check 1
+has_opt generate --diff 1
 has_opt generate --home 0
 has_opt install --dry-run 1
+has_opt install --check 1
+has_opt install --diff 1
+has_opt check --check 0
+has_opt check --dry-run 0
 has_opt install --home 1
 has_opt install --email 1
 has_opt install --out 0
@@ -109,6 +118,9 @@ has_opt check --users 1
 has_opt check --force 0
 has_opt site --layout 1
 has_opt site --apple 1
+has_opt site --check 1
+has_opt site --dry-run 1
+has_opt site --diff 1
 has_opt site --email 0
 has_opt import --output 1
 has_opt import --email 0

@@ -465,6 +465,130 @@ test_plan_write_creates_missing_directories(void **state)
 	}
 }
 
+/* dry runs plan files through plan_write's dry run (force as given):
+ * the list it makes, and its counts. */
+static void
+dry_run(const struct out *files, size_t n, bool check, bool force,
+        struct changes *c, int *written, int *unchanged, struct diag *d)
+{
+	struct plan p = PLAN_INIT;
+
+	plan_of(&p, files, n);
+	c->check = check;
+	p.force = force;
+	p.dry = c;
+	*written = *unchanged = 0;
+	plan_write(&p, d, written, unchanged);
+	plan_free(&p);
+}
+
+/* A dry run lists what the real run would do, in its order, and leaves
+ * the directory as it was: not a file, not a directory, not a manifest
+ * more, no modification time touched. */
+static void
+test_plan_write_dry_run_lists_and_writes_nothing(void **state)
+{
+	static const struct out first[] = {
+	    {"same.xml", "<same/>\n", 0644},
+	    {"ours.xml", "<old/>\n", 0644},
+	};
+	static const struct out files[] = {
+	    {"same.xml", "<same/>\n", 0644},
+	    {"ours.xml", "<new/>\n", 0644},
+	    {"foreign.xml", "<mine/>\n", 0644},
+	    {"sub/new.xml", "<new/>\n", 0600},
+	};
+	struct changes c = CHANGES_INIT;
+	struct diag d = DIAG_INIT;
+	int written, unchanged;
+	char *manifest;
+	struct stat before, after;
+	char *shown = in_dir("foreign.xml"), *want;
+
+	(void)state;
+	assert_true(run(first, NELEMS(first), false, &written, &unchanged, ""));
+	put_file("foreign.xml", "<theirs/>\n");
+	manifest = file_text(MANIFEST_NAME);
+	before = stat_of(".");
+	/* The dry run of the real run: the foreign file refused, the
+	 * others listed. */
+	dry_run(files, NELEMS(files), false, false, &c, &written, &unchanged,
+	        &d);
+	want = xasprintf("would replace %s/ours.xml\nwould write "
+	                 "%s/sub/new.xml\n",
+	                 dir, dir);
+	assert_string_equal(buf_cstr(&c.list), want);
+	free(want);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(c.refused, 1);
+	assert_int_equal(written, 2);
+	assert_int_equal(unchanged, 1);
+	want = xasprintf("mailconf: error: %s exists and was not written by "
+	                 "mailconf, or was edited since; not replacing it (use "
+	                 "--force to replace it)\n",
+	                 shown);
+	assert_diag_free(&d, want);
+	free(want);
+	changes_free(&c);
+	/* A check assumes --force: the foreign file is a change. */
+	c = (struct changes)CHANGES_INIT;
+	d = (struct diag)DIAG_INIT;
+	dry_run(files, NELEMS(files), true, true, &c, &written, &unchanged, &d);
+	want = xasprintf("%s/ours.xml: would change\n%s/foreign.xml: would "
+	                 "change\n%s/sub/new.xml: missing\n",
+	                 dir, dir, dir);
+	assert_string_equal(buf_cstr(&c.list), want);
+	free(want);
+	assert_diag_free(&d, "");
+	changes_free(&c);
+	after = stat_of(".");
+	assert_true(before.st_mtim.tv_sec == after.st_mtim.tv_sec &&
+	            before.st_mtim.tv_nsec == after.st_mtim.tv_nsec);
+	assert_file("ours.xml", "<old/>\n");
+	assert_file("foreign.xml", "<theirs/>\n");
+	assert_file(MANIFEST_NAME, manifest);
+	assert_null(file_text("sub/new.xml"));
+	assert_int_equal(access(dir, F_OK), 0);
+	{
+		char *sub = in_dir("sub");
+
+		assert_int_equal(access(sub, F_OK), -1);
+		free(sub);
+	}
+	free(manifest);
+	free(shown);
+}
+
+/* Alone, a manifest that would change is listed: the real run would
+ * write it. */
+static void
+test_plan_write_dry_run_lists_a_lone_manifest(void **state)
+{
+	static const struct out files[] = {
+	    {"a.xml", "<a/>\n", 0644},
+	};
+	struct changes c = CHANGES_INIT;
+	struct diag d = DIAG_INIT;
+	int written, unchanged;
+	char *path = in_dir(MANIFEST_NAME), *want;
+
+	(void)state;
+	assert_true(run(files, NELEMS(files), false, &written, &unchanged, ""));
+	dry_run(files, NELEMS(files), true, true, &c, &written, &unchanged, &d);
+	assert_string_equal(buf_cstr(&c.list), "");
+	assert_int_equal(unlink(path), 0);
+	dry_run(files, NELEMS(files), true, true, &c, &written, &unchanged, &d);
+	want = xasprintf("%s: missing\n", path);
+	assert_string_equal(buf_cstr(&c.list), want);
+	assert_int_equal(written, 0);
+	assert_int_equal(unchanged, 1);
+	assert_int_equal(access(path, F_OK), -1);
+	free(want);
+	free(path);
+	changes_free(&c);
+	assert_diag_free(&d, "");
+}
+
 int
 main(void)
 {
@@ -498,6 +622,12 @@ main(void)
 	        teardown_dir),
 	    cmocka_unit_test_setup_teardown(
 	        test_plan_write_creates_missing_directories, setup_dir,
+	        teardown_dir),
+	    cmocka_unit_test_setup_teardown(
+	        test_plan_write_dry_run_lists_and_writes_nothing, setup_dir,
+	        teardown_dir),
+	    cmocka_unit_test_setup_teardown(
+	        test_plan_write_dry_run_lists_a_lone_manifest, setup_dir,
 	        teardown_dir),
 	};
 
