@@ -44,6 +44,8 @@ struct opts {
 	const char *diagnostics; /* text (NULL), json, sarif or github */
 	const char **wno;        /* -Wno-NAME: the names, NULL-ended */
 	size_t nwno;
+	const char *recipe; /* generate --out: how the folder is made, for its
+	                       manifest (recipe.h) */
 };
 
 /* diag_setup gives d what the options say about diagnostics: --strict,

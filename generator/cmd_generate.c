@@ -159,6 +159,10 @@ cmd_generate_or_check(const struct opts *o, bool generate)
 		}
 	}
 	spec_free_names(known);
+	/* A root not there is listed as its people's files already. */
+	if (dry && rc == 0 && d.errors == 0 && guard != NULL &&
+	    outroot_exists(guard) && !team_recipe(o, guard, NULL, &changes, &d))
+		rc = EXIT_USAGE;
 	if (dry && !changes_print(&changes, d.errors > 0 || rc != 0))
 		rc = EXIT_USAGE;
 	else if (o->check && rc == 0 && changes.n > 0)

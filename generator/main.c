@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "outdir.h"
+#include "recipe.h"
 #include "xalloc.h"
 #include "xml_check.h"
 
@@ -316,7 +317,8 @@ parse_args(const struct command *c, int argc, char **argv, struct opts *o)
 static int
 run(const struct command *c, struct opts *o)
 {
-	char *found = NULL;
+	struct recipe_store kept = {NULL, 0};
+	char *found = NULL, *recipe = NULL;
 	int rc;
 
 	if (o->diagnostics != NULL && strcmp(o->diagnostics, "text") != 0 &&
@@ -327,6 +329,20 @@ run(const struct command *c, struct opts *o)
 		             "--diagnostics: \"%s\" is not text, json, sarif "
 		             "or github",
 		             o->diagnostics);
+	/* generate --out DIR alone makes DIR again as its manifest says. */
+	if (c->bit == C_GENERATE && o->nspecs == 0 && o->preset == NULL &&
+	    o->user.email == NULL && o->users == NULL && o->out_dir != NULL &&
+	    o->out_file == NULL) {
+		struct diag d = DIAG_INIT;
+
+		diag_setup(o, &d);
+		rc = recipe_replay(o, &kept, &d);
+		if (rc != 0) {
+			recipe_store_free(&kept);
+			return finish(&d, rc);
+		}
+		diag_free(&d);
+	}
 	if (o->password_env != NULL) {
 		o->user.password = getenv(o->password_env);
 		if (o->user.password == NULL)
@@ -343,8 +359,17 @@ run(const struct command *c, struct opts *o)
 			    o->user.email);
 		o->preset = found;
 	}
+	if (c->bit == C_GENERATE && o->out_dir != NULL) {
+		/* A spec that cannot be read is the command's to report. */
+		struct diag quiet = DIAG_INIT;
+
+		o->recipe = recipe = recipe_make(o, &quiet);
+		diag_free(&quiet);
+	}
 	rc = c->run(o);
+	free(recipe);
 	free(found);
+	recipe_store_free(&kept);
 	return rc;
 }
 

@@ -494,6 +494,9 @@ compose(const struct plan *p, const struct bydir *g, size_t i0,
 
 	buf_puts(out, "# mailconf: files written here and a hash of their "
 	              "content; mailconf only replaces these\n");
+	/* The root's says how the folder is made, for a replay. */
+	if (p->recipe != NULL && g->rel[i0][0] == '\0')
+		buf_puts(out, p->recipe);
 	while (line_at(&m->text, &pos, &line, &len, &name, &nlen, &h)) {
 		bool mine = false, keep = false;
 
@@ -680,7 +683,8 @@ write_group(const struct plan *p, const struct bydir *g, size_t i0,
 	if (ok) {
 		compose(p, g, i0, seen, &m, &out);
 		for (size_t i = i0; i < p->n; i = g->next[i])
-			any |= !p->files[i].dir;
+			any |= !p->files[i].dir ||
+			       (p->recipe != NULL && g->rel[i0][0] == '\0');
 	}
 	/* 0600: the hashes of rc files that hold a password would let
 	 * anyone who can read the directory test guesses. */

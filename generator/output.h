@@ -93,11 +93,14 @@ struct plan {
 	struct changes *dry; /* plan_write: a dry run, which writes nothing
 	                        and lists here what it would do; NULL: a
 	                        real one */
+	const char *recipe;  /* lines for root's manifest: how the folder is
+	                        made (recipe.h), or NULL */
 };
 
 #define PLAN_INIT                                                              \
 	{                                                                      \
-		NULL, 0, NULL, NULL, NULL, false, false, false, false, NULL    \
+		NULL, 0, NULL, NULL, NULL, false, false, false, false, NULL,   \
+		    NULL                                                       \
 	}
 
 /* plan_add queues path with data (the plan takes over data's memory and

@@ -177,6 +177,8 @@ emit_dry(const struct opts *o, const struct model *m, const struct tset *tmpls,
 	plan.root = o->out_dir;
 	plan.out = r;
 	plan.dry = c;
+	if (o->out_dir != NULL && strcmp(p->dir, o->out_dir) == 0)
+		plan.recipe = o->recipe;
 	/* A check compares content: whose a file is, is for --dry-run. */
 	plan.force = o->force || o->check;
 	d->context = p->at.file != NULL ? &p->at : NULL;
@@ -187,6 +189,28 @@ emit_dry(const struct opts *o, const struct model *m, const struct tset *tmpls,
 		ok = !plan.io_error;
 	}
 	d->context = NULL;
+	plan_free(&plan);
+	return ok;
+}
+
+bool
+team_recipe(const struct opts *o, struct outroot *r, struct txn *t,
+            struct changes *dry, struct diag *d)
+{
+	struct plan plan = PLAN_INIT;
+	int written = 0, unchanged = 0;
+	bool ok;
+
+	if (o->recipe == NULL || o->users == NULL)
+		return true;
+	plan.root = o->out_dir;
+	plan.out = r;
+	plan.txn = t;
+	plan.dry = dry;
+	plan.force = o->force || (dry != NULL && o->check);
+	plan.recipe = o->recipe;
+	plan_add_dir(&plan, o->out_dir, 0755);
+	ok = plan_write(&plan, d, &written, &unchanged) || !plan.io_error;
 	plan_free(&plan);
 	return ok;
 }
@@ -262,6 +286,8 @@ write_team(const struct opts *o, const struct model *m,
 		plan.out = r;
 		plan.txn = t;
 		plan.force = o->force;
+		if (strcmp(p.dir, o->out_dir) == 0)
+			plan.recipe = o->recipe;
 		d->context = p.at.file != NULL ? &p.at : NULL;
 		render_person(o, m, tmpls, &p.user, p.dir, false,
 		              checked ? R_FINAL : R_FULL, &plan, pd);
@@ -277,6 +303,9 @@ write_team(const struct opts *o, const struct model *m,
 		if (out_interrupted() != 0)
 			rc = EXIT_USAGE;
 	}
+	if (rc == 0 && (d->errors == 0 || o->keep_going) &&
+	    !team_recipe(o, r, t, NULL, d))
+		rc = EXIT_USAGE;
 	if (rc == 0 && (d->errors == 0 || o->keep_going)) {
 		if (!txn_commit(t, d))
 			rc = EXIT_USAGE;

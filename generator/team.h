@@ -66,6 +66,12 @@ bool emit_dry(const struct opts *o, const struct model *m,
 int write_one(const struct opts *o, const struct model *m,
               const struct tset *tmpls, struct people *v, struct diag *d,
               int *written, int *unchanged);
+/* team_recipe stages in t (or, with dry, lists) the manifest of a team's
+ * root, which holds no person's files, with how the folder is made
+ * (recipe.h); nothing without --users or a recipe. False on a write
+ * error, reported. */
+bool team_recipe(const struct opts *o, struct outroot *r, struct txn *t,
+                 struct changes *dry, struct diag *d);
 int write_team(const struct opts *o, const struct model *m,
                const struct tset *tmpls, struct people *v, struct diag *d,
                int *written, int *unchanged);

@@ -323,5 +323,22 @@ timeout $limit "$bin" check "$tmp/many.ini" >"$tmp/stdout" 2>"$tmp/stderr"
 st=$?
 [ $st = 0 ] && ok || { fail "40,000 server sections: exit $st (124: too slow)"; tail -3 "$tmp/stderr"; }
 
+# Replay: the manifest records how the folder was made (spec relative to
+# it, options), so generate --out DIR alone checks and remakes it, from
+# any directory, after the repository moved.
+mkdir -p "$tmp/rp/specs" && cp "$top/tests/golden/minimal/spec.ini" "$tmp/rp/specs/corp.ini"
+(cd "$tmp/rp" && "$bin" generate specs/corp.ini --email alice@example.com --name 'A  %x' -t thunderbird,msmtp --out dist -q)
+grep -q '^@spec mix64:[0-9a-f]* \.\./specs/corp.ini$' "$tmp/rp/dist/.mailconf-manifest" &&
+	grep -q '^@arg --name A  %25x$' "$tmp/rp/dist/.mailconf-manifest" && ok || fail "replay: the manifest does not record the run"
+mv "$tmp/rp" "$tmp/rp2"
+(cd / && "$bin" generate --out "$tmp/rp2/dist" --check) 2>"$tmp/stderr" && ok || { fail "replay: --check of a current folder"; cat "$tmp/stderr"; }
+sed -i 's/^name = .*/name = Changed Mail/' "$tmp/rp2/specs/corp.ini"
+(cd / && "$bin" generate --out "$tmp/rp2/dist" --check) 2>"$tmp/stderr"
+[ $? = 1 ] && grep -q 'dist/msmtprc: would change' "$tmp/stderr" && ok || { fail "replay: --check after a spec change"; cat "$tmp/stderr"; }
+"$bin" generate --out "$tmp/rp2/dist" -q && grep -q 'Changed Mail' "$tmp/rp2/dist/msmtprc" && grep -q 'A  %x' "$tmp/rp2/dist/msmtprc" &&
+	"$bin" generate --out "$tmp/rp2/dist" --check && ok || fail "replay: generate --out DIR did not remake it"
+"$bin" generate --out "$tmp/nothing-here" 2>"$tmp/stderr"
+[ $? = 2 ] && grep -q 'generate needs a SPEC' "$tmp/stderr" && [ ! -e "$tmp/nothing-here" ] && ok || { fail "replay: no manifest"; cat "$tmp/stderr"; }
+
 echo "integration: $pass passed, $failed failed"
 [ $failed = 0 ]
