@@ -1,6 +1,7 @@
 #!/bin/sh
 # The seams: each library is confined to the file that needs it, and the
-# template engine knows neither the model nor any output format.
+# template engine knows neither the model nor any output format; the test
+# suites share one prologue.
 set -u
 cd "$(dirname "$0")/../generator" || exit 2
 fail=0
@@ -27,5 +28,14 @@ if grep -q '#include "spec.h"\|#include "template.h"\|#include "view.h"' model.c
 	echo "FAIL seams: the model knows the front end or the templates"
 	fail=1
 fi
+# One prologue for the test suites (tests/lib.sh), not a copy in each;
+# run-hostile.sh hands over to its Python harness.
+for t in ../tests/run-*.sh; do
+	[ "$t" = ../tests/run-hostile.sh ] && continue
+	if ! grep -q '^\. "$(dirname "$0")/lib.sh"$' "$t" || grep -q '^trap \|^pass=0\|^failed=0\|^tmp=\$(mktemp' "$t"; then
+		echo "FAIL seams: ${t#../} does not start from tests/lib.sh alone"
+		fail=1
+	fi
+done
 [ $fail = 0 ] && echo "seams: 1 passed, 0 failed"
 exit $fail

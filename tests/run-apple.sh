@@ -2,18 +2,9 @@
 # Apple profiles: each rendered mail.mobileconfig is a plist with the keys and types Apple requires; a signed one verifies with openssl cms.
 # usage: tests/run-apple.sh build/mailconf
 # consumer-test: apple by openssl
-set -u
-bin=$(realpath "$1")
-top=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-failed=0
-ok() { pass=$((pass + 1)); }
-fail() {
-	echo "FAIL $*"
-	failed=$((failed + 1))
-}
+suite=apple
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # --- every rendered profile: plistlib, required keys, types, UUIDs ------
 check_plist() { # file
@@ -271,5 +262,4 @@ if [ $rc = 2 ] && [ ! -e "$tmp/x" ]; then ok; else
 	fail "signing: --sign-key alone: exit $rc"
 	cat "$tmp/err"
 fi
-echo "apple: $pass passed, $failed failed"
-[ $failed = 0 ]
+finish

@@ -3,15 +3,9 @@
 # (one person, --users) and site: exit statuses, the exact lists, the diffs,
 # and a tree left byte for byte, inode and mtime as it was: no file, no
 # directory, no manifest, no lock, no temporary file.
-set -u
-bin=$(realpath "$1")
-top=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-failed=0
-ok() { pass=$((pass + 1)); }
-fail() { echo "FAIL $*"; failed=$((failed + 1)); }
+suite=check
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
 spec="$top/tests/golden/minimal/spec.ini"
 # A run's temporary files (txn spills) would go here: it must stay empty.
 mkdir "$tmp/tmpdir"
@@ -482,5 +476,4 @@ run 1 "site --check, bad spec" "$bin" site bad.ini --out www --check
 is "$tmp/err" "site --check, bad spec: the errors site gives" <"$tmp/err.real"
 cd "$top" || exit 2
 
-echo "check: $pass passed, $failed failed"
-[ "$failed" = 0 ]
+finish

@@ -6,23 +6,15 @@
 # carry every value as text, escaped.
 # consumer-test: checklist by cmark-gfm
 # consumer-test: checklist-html by xmllint
-set -u
-bin=$(realpath "$1")
-top=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+suite=checklist
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
 export LC_ALL=C.UTF-8
-failed=0
-pass=0
 n=0
 # An address whose "_" and "+" Markdown must escape in prose.
 email=a_b+c@example.org
 
-command -v cmark-gfm >/dev/null || {
-	echo "FAIL: cmark-gfm is missing (make test-deps installs it)"
-	echo "checklist: 0 passed, 1 failed"
-	exit 1
-}
+need cmark-gfm
 
 # render LABEL DIR ARGS...: one run into $tmp/N, listed in $tmp/runs;
 # paths in ARGS are relative to DIR, as in golden "args" files.
@@ -34,9 +26,8 @@ render() {
 	if ! (cd "$dir" && "$bin" generate "$@" \
 		--target thunderbird,checklist,checklist-html --out "$out" -q) \
 		2>"$tmp/err"; then
-		echo "FAIL $label: mailconf failed"
+		fail "$label: mailconf failed"
 		cat "$tmp/err"
-		failed=$((failed + 1))
 		return
 	fi
 	bad=
@@ -48,9 +39,8 @@ render() {
 	cmark-gfm -e table -e tasklist -e autolink "$out/checklist.md" >"$out/md.html" 2>>"$tmp/err" ||
 		bad="${bad:+$bad; }cmark-gfm failed"
 	if [ -n "$bad" ]; then
-		echo "FAIL $label: $bad"
+		fail "$label: $bad"
 		cat "$tmp/err"
-		failed=$((failed + 1))
 		return
 	fi
 	printf '%s\n' "$@" >"$out/argv"
@@ -331,5 +321,4 @@ case $last in
 	failed=$((failed + $2))
 	;;
 esac
-echo "checklist: $pass passed, $failed failed"
-[ $failed = 0 ]
+finish

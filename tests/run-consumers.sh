@@ -16,12 +16,10 @@
 # consumer-test: fetchmail by fetchmail
 # consumer-test: mbsync by mbsync
 # consumer-test: msmtp by msmtp
-set -u
-bin=$(realpath "$1")
-top=$(cd "$(dirname "$0")/.." && pwd)
+suite=consumers
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
 py=${E2E_PYTHON:-/usr/bin/python3}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 # fetchmail writes ~/.fetchids and both read dot files from HOME: never the
 # real ones.
 HOME=$tmp/home
@@ -36,21 +34,7 @@ for c in pass secret-tool oauth2-token; do
 done
 echo stub-secret >"$HOME/.config/mail/pass"
 PATH=$tmp/bin:$PATH
-pass=0
-failed=0
-for tool in fetchmail msmtp mbsync "$py"; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "consumers: $tool is missing (make test-deps installs it)"
-		echo "consumers: 0 passed, 1 failed"
-		exit 1
-	fi
-done
-
-ok() { pass=$((pass + 1)); }
-bad() {
-	echo "FAIL $*"
-	failed=$((failed + 1))
-}
+need fetchmail msmtp mbsync "$py"
 
 # The readback helper: reduces the programs' reports to "tool key = value"
 # lines, and compares values with the command line's.
@@ -267,7 +251,7 @@ mbsync_rooted() {
 no_markers() { # what: no command hidden in a value ran
 	found=$(find "$tmp" -name 'pwned*' 2>/dev/null)
 	if [ -n "$found" ]; then
-		bad "$1: a command hidden in a value ran: $found"
+		fail "$1: a command hidden in a value ran: $found"
 		find "$tmp" -name 'pwned*' -exec rm -f {} +
 	else
 		ok
@@ -285,14 +269,14 @@ for dir in "$top"/tests/golden/rc-*/; do
 	if [ -f "$exp/fetchmailrc" ]; then
 		cp "$exp/fetchmailrc" "$tmp/case/fetchmailrc"
 		if msg=$(fetchmail_read "$tmp/case/fetchmailrc" "$tmp/readback"); then ok; else
-			bad "$name fetchmailrc: $msg"
+			fail "$name fetchmailrc: $msg"
 			case_ok=0
 		fi
 	fi
 	if [ -f "$exp/msmtprc" ]; then
 		cp "$exp/msmtprc" "$tmp/case/msmtprc"
 		if msg=$(msmtp_read "$tmp/case/msmtprc" "$tmp/readback"); then ok; else
-			bad "$name msmtprc: $msg"
+			fail "$name msmtprc: $msg"
 			case_ok=0
 		fi
 	fi
@@ -302,7 +286,7 @@ for dir in "$top"/tests/golden/rc-*/; do
 			ok
 			echo "mbsync parses = yes" >>"$tmp/readback"
 		else
-			bad "$name mbsyncrc: $msg"
+			fail "$name mbsyncrc: $msg"
 			case_ok=0
 		fi
 	fi
@@ -312,12 +296,12 @@ for dir in "$top"/tests/golden/rc-*/; do
 		cp "$tmp/readback" "$dir/readback"
 	fi
 	if [ ! -f "$dir/readback" ]; then
-		bad "$name: no readback file (UPDATE=1 writes it)"
+		fail "$name: no readback file (UPDATE=1 writes it)"
 	elif diff -u "$dir/readback" "$tmp/readback"; then ok; else
-		bad "$name: what the programs read differs from readback"
+		fail "$name: what the programs read differs from readback"
 	fi
 	if msg=$("$py" "$tmp/readback.py" inputs "$dir" "$tmp/readback"); then ok; else
-		bad "$name: a value was not read back as given: $msg"
+		fail "$name: a value was not read back as given: $msg"
 	fi
 done
 
@@ -335,21 +319,21 @@ if MAILCONF_TEST_PW=$pw "$bin" generate "$top/tests/golden/rc-hostile/provider.i
 		want="fetchmail password = $("$py" "$tmp/readback.py" norm "$pw")"
 		if grep -qxF "$want" "$tmp/readback" &&
 			grep -qxF 'fetchmail preconnect = None' "$tmp/readback"; then ok; else
-			bad "password: fetchmail read back $(grep 'password =' "$tmp/readback")"
+			fail "password: fetchmail read back $(grep 'password =' "$tmp/readback")"
 		fi
 	else
-		bad "password fetchmailrc: $(cat "$tmp/msg")"
+		fail "password fetchmailrc: $(cat "$tmp/msg")"
 	fi
 	if grep -q '^Pass "' "$out/mbsyncrc" && msg=$(mbsync_parse "$out/mbsyncrc"); then ok; else
-		bad "password mbsyncrc: no Pass, or $msg"
+		fail "password mbsyncrc: no Pass, or $msg"
 	fi
 	if msg=$(msmtp_read "$out/msmtprc" "$tmp/readback") &&
 		grep -q '^msmtp default password = \*$' "$tmp/readback"; then ok; else
-		bad "password msmtprc: $msg"
+		fail "password msmtprc: $msg"
 	fi
 	no_markers password
 else
-	bad "password: mailconf failed: $(cat "$tmp/gen.err")"
+	fail "password: mailconf failed: $(cat "$tmp/gen.err")"
 fi
 
 # repeat N STRING: STRING N times.
@@ -368,11 +352,11 @@ for n in 1021 1022; do
 	longest=$(awk '{ if (length($0) > m) m = length($0) } END { print m }' "$tmp/lim/mbsyncrc" 2>/dev/null)
 	if [ $n = 1021 ]; then
 		if [ $rc = 0 ] && [ "$longest" = 1021 ] && msg=$(mbsync_parse "$tmp/lim/mbsyncrc"); then ok; else
-			bad "mbsync line of 1021 bytes: exit $rc, longest $longest: ${msg:-} $(cat "$tmp/gen.err")"
+			fail "mbsync line of 1021 bytes: exit $rc, longest $longest: ${msg:-} $(cat "$tmp/gen.err")"
 		fi
 	elif [ $rc = 1 ] && [ ! -e "$tmp/lim" ] &&
 		grep -q 'mbsync: line 17 would be 1022 bytes long; mbsync reads at most 1021' "$tmp/gen.err"; then ok; else
-		bad "mbsync line of 1022 bytes: exit $rc, not refused: $(cat "$tmp/gen.err")"
+		fail "mbsync line of 1022 bytes: exit $rc, not refused: $(cat "$tmp/gen.err")"
 	fi
 done
 
@@ -390,13 +374,12 @@ for n in 499 500; do
 		: >"$tmp/readback"
 		if [ $rc = 0 ] && [ "$bytes" = 500 ] &&
 			msg=$(msmtp_read "$tmp/lim/msmtprc" "$tmp/readback"); then ok; else
-			bad "msmtp line of 499 bytes: exit $rc, $bytes bytes with LF: ${msg:-} $(cat "$tmp/gen.err")"
+			fail "msmtp line of 499 bytes: exit $rc, $bytes bytes with LF: ${msg:-} $(cat "$tmp/gen.err")"
 		fi
 	elif [ $rc = 1 ] && [ ! -e "$tmp/lim" ] &&
 		grep -q 'msmtp: line 15 would be 500 bytes long; msmtp rejects lines over 499 bytes' "$tmp/gen.err"; then ok; else
-		bad "msmtp line of 500 bytes: exit $rc, not refused: $(cat "$tmp/gen.err")"
+		fail "msmtp line of 500 bytes: exit $rc, not refused: $(cat "$tmp/gen.err")"
 	fi
 done
 
-echo "consumers: $pass passed, $failed failed"
-[ $failed = 0 ]
+finish

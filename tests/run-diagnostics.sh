@@ -3,15 +3,9 @@
 # message of the text form, each line parses, the SARIF log passes
 # Microsoft's SARIF validator, -Wno-NAME and waivers silence in every form.
 # usage: tests/run-diagnostics.sh build/mailconf
-set -u
-bin=$(realpath "$1")
-top=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-failed=0
-ok() { pass=$((pass + 1)); }
-fail() { echo "FAIL $*"; failed=$((failed + 1)); }
+suite=diagnostics
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
 cd "$top/tests/errors" || exit 2
 # Errors, warnings, waived notes and an unused waiver, in two files; a
 # file name with a blank, a comma and a percent sign (escaped in each form).
@@ -116,5 +110,4 @@ done
 [ $? = 2 ] && grep -q 'no warning or note is named "plaintxt"' "$tmp/w" && ok || { fail "-Wno- with an unknown name"; cat "$tmp/w"; }
 "$bin" check warn-no-tls.ini --diagnostics=xml 2>"$tmp/w"
 [ $? = 2 ] && ok || fail "--diagnostics=xml was accepted"
-echo "diagnostics: $pass passed, $failed failed"
-[ $failed = 0 ]
+finish

@@ -4,13 +4,10 @@
 # "check CASE.ini" (CASE.argv: one argument per line, for values with
 # blanks or newlines). A failing case must also write nothing with generate.
 # UPDATE=1 rewrites .stderr and .status, for review with git diff.
-set -u
-bin=$(realpath "$1")
-cd "$(dirname "$0")/errors" || exit 2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-failed=0
+suite=errors
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
+cd "$top/tests/errors" || exit 2
 for ini in *.ini; do
 	name=${ini%.ini}
 	if [ -f "$name.args" ]; then
@@ -58,10 +55,9 @@ for ini in *.ini; do
 		fi
 	fi
 	if [ $ok = 1 ]; then
-		pass=$((pass + 1))
+		ok
 	else
 		failed=$((failed + 1))
 	fi
 done
-echo "errors: $pass passed, $failed failed"
-[ $failed = 0 ]
+finish

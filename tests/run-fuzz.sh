@@ -2,12 +2,11 @@
 # Runs each libFuzzer harness for SECONDS, from its seed corpus plus every
 # input that once crashed it (tests/fuzz/regressions/NAME/), which must all
 # pass first. New findings are left in DIR/artifacts/.
-set -u
+suite=fuzz nobin=1
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
 dir=$1 seconds=$2
 shift 2
-top=$(cd "$(dirname "$0")/.." && pwd)
-pass=0
-failed=0
 mkdir -p "$dir/artifacts"
 for name in "$@"; do
 	bin="$dir/fuzz_$name"
@@ -16,9 +15,8 @@ for name in "$@"; do
 	reg="$top/tests/fuzz/regressions/$name"
 	if [ -d "$reg" ] && [ -n "$(ls -A "$reg")" ]; then
 		if ! "$bin" -runs=0 "$reg"/* >"$dir/$name-regress.log" 2>&1; then
-			echo "FAIL fuzz $name: a regression input crashes again"
+			fail "fuzz $name: a regression input crashes again"
 			tail -n 30 "$dir/$name-regress.log"
-			failed=$((failed + 1))
 			continue
 		fi
 	fi
@@ -26,12 +24,10 @@ for name in "$@"; do
 		-artifact_prefix="$dir/artifacts/$name-" -print_final_stats=1 \
 		"$work" "$top/tests/fuzz/corpus/$name" >"$dir/$name.log" 2>&1; then
 		echo "ok   fuzz $name: $(grep -o 'stat::number_of_executed_units: [0-9]*' "$dir/$name.log" | awk '{print $2}') inputs in ${seconds}s"
-		pass=$((pass + 1))
+		ok
 	else
-		echo "FAIL fuzz $name (see $dir/$name.log; the input is in $dir/artifacts/)"
+		fail "fuzz $name (see $dir/$name.log; the input is in $dir/artifacts/)"
 		grep -A 20 'ERROR\|==ABORT\|deadly signal' "$dir/$name.log" | head -40
-		failed=$((failed + 1))
 	fi
 done
-echo "fuzz: $pass passed, $failed failed"
-[ $failed = 0 ]
+finish

@@ -6,13 +6,9 @@
 # UPDATE=1 rewrites the expected files, for review with git diff.
 # FILES="mbsyncrc msmtprc" limits the comparison (and UPDATE) to those
 # output files, so work on one target leaves the others' goldens alone.
-set -u
-bin=$(realpath "$1")
-top=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-failed=0
+suite=golden
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 run_case() { # name dir args...
 	name=$1 dir=$2
@@ -20,17 +16,15 @@ run_case() { # name dir args...
 	out="$tmp/$name"
 	rm -rf "$out" "$out.again"
 	if ! "$bin" generate "$@" --out "$out" -q 2>"$tmp/stderr"; then
-		echo "FAIL $name: mailconf failed:"
+		fail "$name: mailconf failed:"
 		cat "$tmp/stderr"
-		failed=$((failed + 1))
 		return
 	fi
 	# Byte-identical re-runs: the same input gives the same files.
 	"$bin" generate "$@" --out "$out.again" -q 2>/dev/null
 	rm -f "$out/.mailconf-manifest" "$out.again/.mailconf-manifest"
 	if ! diff -r "$out" "$out.again" >/dev/null; then
-		echo "FAIL $name: two runs differ"
-		failed=$((failed + 1))
+		fail "$name: two runs differ"
 		return
 	fi
 	if [ -n "${FILES:-}" ]; then
@@ -68,7 +62,7 @@ run_case() { # name dir args...
 		fi
 	done
 	if [ $ok = 1 ]; then
-		pass=$((pass + 1))
+		ok
 	else
 		failed=$((failed + 1))
 	fi
@@ -102,11 +96,9 @@ for p in "$top"/presets/*.ini; do
 	name=$(basename "$p" .ini)
 	dir="$top/tests/golden/presets/$name"
 	[ -d "$dir" ] || [ "${UPDATE:-0}" = 1 ] || {
-		echo "FAIL preset $name: no golden directory $dir (UPDATE=1 makes it)"
-		failed=$((failed + 1))
+		fail "preset $name: no golden directory $dir (UPDATE=1 makes it)"
 		continue
 	}
 	run_case "preset-$name" "$dir" --preset "$name"
 done
-echo "golden: $pass passed, $failed failed"
-[ $failed = 0 ]
+finish

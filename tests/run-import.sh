@@ -5,14 +5,9 @@
 # original, except where tests/import/known-differences.txt says why not;
 # and import(render(spec)) renders back byte for byte (golden cases, presets).
 # UPDATE=1 rewrites the hostile .stderr/.status files.
-set -u
-bin=$(realpath "$1")
-top=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-failed=0
-fail() { echo "FAIL $*"; failed=$((failed + 1)); }
+suite=import
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # 1. Hostile input: refused, exactly as recorded, nothing written, bounded
 # memory. The two big inputs are made here rather than kept in git.
@@ -38,7 +33,7 @@ for xml in *.xml; do
 	elif [ "$status" != 0 ] && [ -e "$tmp/hostile-out" ]; then
 		fail "hostile $name: wrote files despite the error"
 	else
-		pass=$((pass + 1))
+		ok
 	fi
 	rm -rf "$tmp/hostile-out"
 done
@@ -55,7 +50,7 @@ for xml in tests/import/ispdb-sample/*.xml; do
 	name=$(basename "$xml" .xml)
 	if "$bin" import "$xml" -o "$tmp/specs/$name.ini" -q 2>"$tmp/warn" &&
 		"$bin" generate "$tmp/specs/$name.ini" -t thunderbird -o "$tmp/xml/$name.xml" -q 2>>"$tmp/warn"; then
-		pass=$((pass + 1))
+		ok
 	else
 		fail "import $name"
 		cat "$tmp/warn"
@@ -99,7 +94,7 @@ for orig in sorted(f for f in by_file if "ispdb-sample" in f):
         bad += 1
 sys.exit(1 if bad else 0)
 PY
-		pass=$((pass + 1))
+		ok
 	else
 		fail "Thunderbird fidelity"
 	fi
@@ -115,12 +110,11 @@ for spec in tests/golden/*/spec.ini presets/*.ini; do
 	if "$bin" import "$tmp/$name.1.xml" -o "$tmp/$name.ini" -q 2>"$tmp/warn" &&
 		"$bin" generate "$tmp/$name.ini" -t thunderbird -o "$tmp/$name.2.xml" -q 2>>"$tmp/warn" &&
 		cmp -s "$tmp/$name.1.xml" "$tmp/$name.2.xml"; then
-		pass=$((pass + 1))
+		ok
 	else
 		fail "round trip $spec"
 		cat "$tmp/warn"
 		diff "$tmp/$name.1.xml" "$tmp/$name.2.xml" | head -20
 	fi
 done
-echo "import: $pass passed, $failed failed"
-[ $failed = 0 ]
+finish

@@ -1,15 +1,9 @@
 #!/bin/sh
 # Command-line behaviour: exit statuses, -o -, no clobbering, --force, unchanged
 # files kept, no temporary files left, --templates, list, make install.
-set -u
-bin=$(realpath "$1")
-top=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-failed=0
-ok() { pass=$((pass + 1)); }
-fail() { echo "FAIL $*"; failed=$((failed + 1)); }
+suite=integration
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
 expect_status() { # want desc cmd...
 	want=$1 desc=$2
 	shift 2
@@ -340,5 +334,4 @@ sed -i 's/^name = .*/name = Changed Mail/' "$tmp/rp2/specs/corp.ini"
 "$bin" generate --out "$tmp/nothing-here" 2>"$tmp/stderr"
 [ $? = 2 ] && grep -q 'generate needs a SPEC' "$tmp/stderr" && [ ! -e "$tmp/nothing-here" ] && ok || { fail "replay: no manifest"; cat "$tmp/stderr"; }
 
-echo "integration: $pass passed, $failed failed"
-[ $failed = 0 ]
+finish

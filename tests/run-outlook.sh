@@ -2,18 +2,9 @@
 # Outlook: every autodiscover.json parses as JSON and points to the POX URL; outlook.prf is Windows-1252 with CRLF, parses back as INI with the right keys and values, and states its limits.
 # usage: tests/run-outlook.sh build/mailconf
 # consumer-test: autodiscover-json outlook-prf by python3
-set -u
-bin=$(realpath "$1")
-top=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-failed=0
-ok() { pass=$((pass + 1)); }
-fail() {
-	echo "FAIL $*"
-	failed=$((failed + 1))
-}
+suite=outlook
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # --- autodiscover.json: every golden case and preset ----------------------
 json() { # name dir args...
@@ -217,5 +208,4 @@ if tr -d '\r' <"$tmp/starttls.prf" | grep -q "^; WARNING: the incoming server of
 else
 	fail "starttls: outlook.prf does not warn that the incoming server needs STARTTLS"
 fi
-echo "outlook: $pass passed, $failed failed"
-[ $failed = 0 ]
+finish

@@ -2,15 +2,9 @@
 # Provisioning: generate --users (one directory per person, bad rows with
 # file:line, --keep-going) and install (homes, 0600, no clobber, --force
 # with backup, --dry-run, no-op re-runs, kill safety).
-set -u
-bin=$(realpath "$1")
-top=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-failed=0
-ok() { pass=$((pass + 1)); }
-fail() { echo "FAIL $*"; failed=$((failed + 1)); }
+suite=provision
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
 spec="$top/tests/golden/minimal/spec.ini"
 pc='cat ~/.secrets/%EMAILLOCALPART%'
 
@@ -194,5 +188,4 @@ done
 "$bin" install "$spec" --email alice@example.com --home "$h4" --pass-cmd "$pc" -q 2>"$tmp/err" && ok || { fail "run after kills failed"; cat "$tmp/err"; }
 for f in .mbsyncrc .fetchmailrc .msmtprc; do cmp -s "$h4/$f" "$tmp/a/$f" || fail "run after kills: $f not repaired"; done
 [ -z "$(find "$h4" -name '.*.mailconf-*')" ] && ok || fail "temporary files left after kills: $(find "$h4" -name '.*.mailconf-*')"
-echo "provision: $pass passed, $failed failed"
-[ $failed = 0 ]
+finish

@@ -3,24 +3,15 @@
 # root, a link swapped in a loop, a real second user's home, FIFOs, devices
 # and sparse files as outputs, a full disk and a read-only mount, no-op
 # runs, concurrent runs, signals, and site's own files edited by hand.
-set -u
-bin=$(realpath "$1")
-top=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
+suite=safety
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
 user=mcsafe$$
 mounts=""
+# shellcheck disable=SC2317 # run by lib.sh's EXIT trap
 cleanup() {
 	for m in $mounts; do umount "$m" 2>/dev/null; done
 	userdel -r "$user" >/dev/null 2>&1
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-pass=0
-failed=0
-ok() { pass=$((pass + 1)); }
-fail() {
-	echo "FAIL $*"
-	failed=$((failed + 1))
 }
 spec="$top/tests/golden/minimal/spec.ini"
 site_spec="$top/tests/site/hosted.ini"
@@ -30,9 +21,8 @@ inst() { "$bin" install "$spec" --email "$email" -q "$@"; }
 listing() { (cd "$1" && find . -printf '%p %i %T@ %m %u %g %s\n' | sort); }
 temps() { find "$1" -name '.*.mailconf-*' ! -name '.mailconf-manifest' ! -name '*.mailconf-backup-*'; }
 if [ "$(id -u)" != 0 ]; then
-	echo "safety: needs root (mounts, a second user)"
-	echo "safety: 0 passed, 0 failed"
-	exit 0
+	skip "safety: needs root (mounts, a second user)"
+	finish
 fi
 
 # --- links planted below the root --------------------------------------
@@ -349,5 +339,4 @@ for f in nginx.conf apache.conf dns.zone; do
 		{ fail "edit: --force did not replace $f with a backup"; cat "$tmp/err"; }
 	rm -f "$w/$f".mailconf-backup-*
 done
-echo "safety: $pass passed, $failed failed"
-[ $failed = 0 ]
+finish

@@ -2,14 +2,10 @@
 # Schema tests: the XSD accepts its good cases and rejects its bad ones, and
 # every Thunderbird file mailconf renders (golden cases, presets) is valid.
 # consumer-test: thunderbird autodiscover by xmllint
-set -u
-bin=$(realpath "$1")
-top=$(cd "$(dirname "$0")/.." && pwd)
+suite=schema
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
 xsd="$top/tests/schemas/autoconfig.xsd"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failed=0
-pass=0
 sh "$top/tests/schemas/check-schema.sh" "$xsd" "$top/tests/schemas/autoconfig-cases" >"$tmp/cases" 2>&1 ||
 	{ cat "$tmp/cases"; failed=$((failed + 1)); }
 tail -n 1 "$tmp/cases"
@@ -17,15 +13,13 @@ render() { # name args...
 	name=$1
 	shift
 	if ! "$bin" generate "$@" --target thunderbird -o "$tmp/$name.xml" -q 2>"$tmp/err"; then
-		echo "FAIL $name: mailconf failed"
+		fail "$name: mailconf failed"
 		cat "$tmp/err"
-		failed=$((failed + 1))
 	elif xmllint --noout --nonet --schema "$xsd" "$tmp/$name.xml" 2>"$tmp/err"; then
-		pass=$((pass + 1))
+		ok
 	else
-		echo "FAIL $name: not valid against autoconfig.xsd"
+		fail "$name: not valid against autoconfig.xsd"
 		cat "$tmp/err"
-		failed=$((failed + 1))
 	fi
 }
 for spec in "$top"/tests/golden/*/spec.ini; do
@@ -44,15 +38,13 @@ render_ad() { # name dir args... (paths in args relative to dir)
 	name=$1 dir=$2
 	shift 2
 	if ! (cd "$dir" && "$bin" generate "$@" --target autodiscover -o "$tmp/ad-$name.xml" -q) 2>"$tmp/err"; then
-		echo "FAIL $name: mailconf failed (autodiscover)"
+		fail "$name: mailconf failed (autodiscover)"
 		cat "$tmp/err"
-		failed=$((failed + 1))
 	elif xmllint --noout --nonet --schema "$adxsd" "$tmp/ad-$name.xml" 2>"$tmp/err"; then
-		pass=$((pass + 1))
+		ok
 	else
-		echo "FAIL $name: not valid against autodiscover.xsd"
+		fail "$name: not valid against autodiscover.xsd"
 		cat "$tmp/err"
-		failed=$((failed + 1))
 	fi
 }
 for dir in "$top"/tests/golden/*/; do
@@ -65,5 +57,4 @@ done
 for p in "$top"/presets/*.ini; do
 	render_ad "preset-$(basename "$p" .ini)" "$top" --preset "$(basename "$p" .ini)"
 done
-echo "schema: $pass passed, $failed failed"
-[ $failed = 0 ]
+finish

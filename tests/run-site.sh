@@ -24,11 +24,10 @@
 #     spec are, for domains of every length and form, what rendering for
 #     each domain alone gives; a spec holding the stand-in is not copied.
 # usage: tests/run-site.sh build/mailconf   (NO_THUNDERBIRD=1 skips b)
-set -u
-bin=$(realpath "$1")
-top=$(cd "$(dirname "$0")/.." && pwd)
+suite=site
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
 here="$top/tests/site"
-tmp=$(mktemp -d)
 # The kill test runs hundreds of short builds: on tmpfs when there is one.
 fast=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
 # nginx's workers run as nobody when the test runs as root: they read the
@@ -36,28 +35,15 @@ fast=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
 chmod 755 "$tmp"
 ngpid=""
 appid=""
+# shellcheck disable=SC2317 # run by lib.sh's EXIT trap
 cleanup() {
 	[ -n "$ngpid" ] && kill "$ngpid" 2>/dev/null && wait "$ngpid" 2>/dev/null
 	[ -n "$appid" ] && kill "$appid" 2>/dev/null && wait "$appid" 2>/dev/null
-	rm -rf "$tmp" "$fast"
+	rm -rf "$fast"
 }
-trap cleanup EXIT
-trap 'exit 2' INT TERM HUP
-pass=0
-failed=0
-skipped=0
-ok() { pass=$((pass + 1)); }
-fail() { echo "FAIL $*"; failed=$((failed + 1)); }
-skip() { echo "SKIP $*"; skipped=$((skipped + 1)); }
 tree() { python3 "$here/tree.py" "$@"; }
 specs="$here/hosted.ini $here/other.ini"
-for tool in nginx apache2 curl; do
-	if ! command -v $tool >/dev/null 2>&1 && ! [ -x /usr/sbin/$tool ]; then
-		echo "site: $tool is not installed (make test-deps installs it)"
-		echo "site: 0 passed, 1 failed"
-		exit 1
-	fi
-done
+need nginx apache2 curl
 PATH="$PATH:/usr/sbin"
 
 domains_of() { # SPEC: its domains, one a line
@@ -621,5 +607,4 @@ for cf in "A tree" "B shared" "A tree" "B tree" "A tree"; do
 		tree equal "$c/www" "$c/ref-$1-$2" >"$c/eq" && ok || { fail "crash: after the kills, $1 $2 is not the reference:"; head "$c/eq"; }
 done
 
-echo "site: $pass passed, $failed failed, $skipped skipped"
-[ $failed = 0 ]
+finish

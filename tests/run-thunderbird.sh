@@ -7,18 +7,10 @@
 # The same for every autodiscover.xml and its expected/autodiscover.tb.json;
 # FILES="autodiscover.tb.json" limits UPDATE to those files.
 # consumer-test: thunderbird autodiscover by tb-parse
-set -u
-bin=$(realpath "$1")
-top=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-if ! command -v thunderbird >/dev/null 2>&1; then
-	echo "thunderbird: not installed (make test-deps installs it)"
-	echo "thunderbird: 0 passed, 1 failed"
-	exit 1
-fi
-failed=0
-pass=0
+suite=thunderbird
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
+need thunderbird
 upd() { # file: $UPDATE when FILES (if set) names file, else 0
 	case " ${FILES:-$1} " in *" $1 "*) echo "${UPDATE:-0}" ;; *) echo 0 ;; esac
 }
@@ -29,9 +21,8 @@ add() { # name golden-dir args...
 	if "$bin" generate "$@" --target thunderbird -o "$tmp/$name.xml" -q 2>"$tmp/err"; then
 		echo "$name $dir" >>"$tmp/list"
 	else
-		echo "FAIL $name: mailconf failed"
+		fail "$name: mailconf failed"
 		cat "$tmp/err"
-		failed=$((failed + 1))
 	fi
 }
 for spec in "$top"/tests/golden/*/spec.ini; do
@@ -50,8 +41,7 @@ files=$(awk -v d="$tmp" '{print d "/" $1 ".xml"}' "$tmp/list")
 "$top/tests/thunderbird/tb-parse" --kind ispdb $files >"$tmp/results"
 rc=$?
 if [ $rc = 2 ]; then
-	echo "FAIL thunderbird harness failed"
-	failed=$((failed + 1))
+	fail "thunderbird harness failed"
 fi
 while read -r name dir; do
 	if python3 - "$tmp/results" "$tmp/$name.xml" "$dir/expected/thunderbird.json" "$(upd thunderbird.json)" <<'PY'; then
@@ -81,7 +71,7 @@ if text != want:
     print("FAIL %s: Thunderbird read other servers than %s:\n%s" % (xml, expected, text))
     sys.exit(1)
 PY
-		pass=$((pass + 1))
+		ok
 	else
 		failed=$((failed + 1))
 	fi
@@ -97,9 +87,8 @@ add_ad() { # name golden-dir args... (paths in args relative to the dir)
 	if (cd "$dir" && "$bin" generate "$@" --target autodiscover -o "$tmp/ad-$name.xml" -q) 2>"$tmp/err"; then
 		echo "$name $dir" >>"$tmp/adlist"
 	else
-		echo "FAIL $name: mailconf failed (autodiscover)"
+		fail "$name: mailconf failed (autodiscover)"
 		cat "$tmp/err"
-		failed=$((failed + 1))
 	fi
 }
 for dir in "$top"/tests/golden/*/; do
@@ -117,8 +106,7 @@ adfiles=$(awk -v d="$tmp" '{print d "/ad-" $1 ".xml"}' "$tmp/adlist")
 # shellcheck disable=SC2086
 "$top/tests/thunderbird/tb-parse" --kind autodiscover $adfiles >"$tmp/adresults"
 if [ $? = 2 ]; then
-	echo "FAIL thunderbird harness failed (autodiscover)"
-	failed=$((failed + 1))
+	fail "thunderbird harness failed (autodiscover)"
 fi
 while read -r name dir; do
 	if python3 - "$tmp/adresults" "$tmp/ad-$name.xml" "$dir/expected/autodiscover.tb.json" "$(upd autodiscover.tb.json)" <<'PY'; then
@@ -149,10 +137,9 @@ if text != want:
     print("FAIL %s: Thunderbird read other servers than %s:\n%s" % (xml, expected, text))
     sys.exit(1)
 PY
-		pass=$((pass + 1))
+		ok
 	else
 		failed=$((failed + 1))
 	fi
 done <"$tmp/adlist"
-echo "thunderbird: $pass passed, $failed failed"
-[ $failed = 0 ]
+finish
