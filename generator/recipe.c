@@ -122,33 +122,55 @@ get_value(const char *p, size_t n)
 }
 
 /* absolute is path made absolute, its links resolved (owned); a path
- * that does not exist yet is resolved through its parent. NULL when
- * neither can be. */
+ * that does not exist yet (generate --out dist/corp, dist new too) is
+ * resolved through its deepest ancestor that does. NULL when none can
+ * be, or when a missing part is "..", which only the file system could
+ * resolve. */
 static char *
 absolute(const char *path)
 {
-	char *copy, *slash, *parent, *r = realpath(path, NULL);
+	struct buf tail = BUF_INIT;
+	char *copy, *slash, *base = realpath(path, NULL), *r = NULL;
 
-	if (r != NULL || errno != ENOENT)
-		return r;
+	if (base != NULL || errno != ENOENT)
+		return base;
 	copy = xstrdup(path);
-	while ((slash = strrchr(copy, '/')) != NULL && slash != copy &&
-	       slash[1] == '\0')
-		*slash = '\0';
-	slash = strrchr(copy, '/');
-	if (slash == NULL)
-		parent = realpath(".", NULL);
-	else if (slash == copy)
-		parent = realpath("/", NULL);
-	else {
-		*slash = '\0';
-		parent = realpath(copy, NULL);
+	for (;;) {
+		const char *part;
+
+		while ((slash = strrchr(copy, '/')) != NULL && slash != copy &&
+		       slash[1] == '\0')
+			*slash = '\0';
+		slash = strrchr(copy, '/');
+		part = slash == NULL ? copy : slash + 1;
+		if (strcmp(part, "..") == 0)
+			goto out;
+		if (*part != '\0' && strcmp(part, ".") != 0) {
+			char *t = xasprintf("/%s%s", part, buf_cstr(&tail));
+
+			buf_free(&tail);
+			buf_puts(&tail, t);
+			free(t);
+		}
+		if (slash == NULL)
+			base = realpath(".", NULL);
+		else if (slash == copy)
+			base = realpath("/", NULL);
+		else {
+			*slash = '\0';
+			base = realpath(copy, NULL);
+			if (base == NULL && errno == ENOENT)
+				continue;
+		}
+		break;
 	}
-	if (parent != NULL)
-		r = xasprintf("%s/%s", strcmp(parent, "/") == 0 ? "" : parent,
-		              slash == NULL ? copy : slash + 1);
-	free(parent);
+	if (base != NULL)
+		r = xasprintf("%s%s", strcmp(base, "/") == 0 ? "" : base,
+		              buf_cstr(&tail));
+out:
+	free(base);
 	free(copy);
+	buf_free(&tail);
 	return r;
 }
 

@@ -324,6 +324,11 @@ mkdir -p "$tmp/rp/specs" && cp "$top/tests/golden/minimal/spec.ini" "$tmp/rp/spe
 (cd "$tmp/rp" && "$bin" generate specs/corp.ini --email alice@example.com --name 'A  %x' -t thunderbird,msmtp --out dist -q)
 grep -q '^@spec mix64:[0-9a-f]* \.\./specs/corp.ini$' "$tmp/rp/dist/.mailconf-manifest" &&
 	grep -q '^@arg --name A  %25x$' "$tmp/rp/dist/.mailconf-manifest" && ok || fail "replay: the manifest does not record the run"
+# A folder below folders that do not exist yet records it too.
+(cd "$tmp/rp" && "$bin" generate specs/corp.ini --out out/new/./corp -q) &&
+	grep -q '^@spec mix64:[0-9a-f]* \.\./\.\./\.\./specs/corp.ini$' "$tmp/rp/out/new/corp/.mailconf-manifest" && ok ||
+	fail "replay: a folder below a new one does not record the run"
+rm -rf "$tmp/rp/out"
 mv "$tmp/rp" "$tmp/rp2"
 (cd / && "$bin" generate --out "$tmp/rp2/dist" --check) 2>"$tmp/stderr" && ok || { fail "replay: --check of a current folder"; cat "$tmp/stderr"; }
 sed -i 's/^name = .*/name = Changed Mail/' "$tmp/rp2/specs/corp.ini"
