@@ -312,10 +312,28 @@ parse_args(const struct command *c, int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-/* run resolves what the options leave to the environment (--password-env,
- * the preset serving --email's domain) and runs c. */
+/* trimmed is path without its trailing slashes ("/" stays), owned: dist/
+ * and dist are one folder, and the files shown are dist/msmtprc. */
+static char *
+trimmed(const char **path)
+{
+	size_t n;
+	char *s;
+
+	if (*path == NULL)
+		return NULL;
+	n = strlen(*path);
+	while (n > 1 && (*path)[n - 1] == '/')
+		n--;
+	s = xstrndup(*path, n);
+	*path = s;
+	return s;
+}
+
+/* resolve_and_run resolves what the options leave to the environment
+ * (--password-env, the preset serving --email's domain) and runs c. */
 static int
-run(const struct command *c, struct opts *o)
+resolve_and_run(const struct command *c, struct opts *o)
 {
 	struct recipe_store kept = {NULL, 0};
 	char *found = NULL, *recipe = NULL;
@@ -370,6 +388,17 @@ run(const struct command *c, struct opts *o)
 	free(recipe);
 	free(found);
 	recipe_store_free(&kept);
+	return rc;
+}
+
+static int
+run(const struct command *c, struct opts *o)
+{
+	char *out = trimmed(&o->out_dir), *home = trimmed(&o->home);
+	int rc = resolve_and_run(c, o);
+
+	free(out);
+	free(home);
 	return rc;
 }
 

@@ -670,6 +670,8 @@ write_group(const struct plan *p, const struct bydir *g, size_t i0,
 		else if (k == OUT_REGULAR) {
 			ok = look(dfd, g->base[i], f->path, &st, f, r, &m,
 			          &seen[i], d);
+			if (p->content_only && seen[i].state == S_MEND)
+				seen[i].state = S_SAME;
 			if (ok && seen[i].state == S_FOREIGN && !p->force) {
 				foreign_error(f->path, d);
 				/* A dry run shows the others too. */
@@ -689,7 +691,8 @@ write_group(const struct plan *p, const struct bydir *g, size_t i0,
 	/* 0600: the hashes of rc files that hold a password would let
 	 * anyone who can read the directory test guesses. */
 	if (ok && any &&
-	    !(m.exists && m.kept && m.text.len == out.len &&
+	    !(m.exists && (m.kept || p->content_only) &&
+	      m.text.len == out.len &&
 	      memcmp(m.text.data, out.data, out.len) == 0)) {
 		if (dry != NULL)
 			manifest_changes = true;

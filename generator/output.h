@@ -95,12 +95,15 @@ struct plan {
 	                        real one */
 	const char *recipe;  /* lines for root's manifest: how the folder is
 	                        made (recipe.h), or NULL */
+	bool content_only;   /* a check of generate's folder: only bytes
+	                        count, as a git checkout keeps no mode or
+	                        owner for a run to compare */
 };
 
 #define PLAN_INIT                                                              \
 	{                                                                      \
 		NULL, 0, NULL, NULL, NULL, false, false, false, false, NULL,   \
-		    NULL                                                       \
+		    NULL, false                                                \
 	}
 
 /* plan_add queues path with data (the plan takes over data's memory and

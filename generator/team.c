@@ -181,6 +181,7 @@ emit_dry(const struct opts *o, const struct model *m, const struct tset *tmpls,
 		plan.recipe = o->recipe;
 	/* A check compares content: whose a file is, is for --dry-run. */
 	plan.force = o->force || o->check;
+	plan.content_only = o->check;
 	d->context = p->at.file != NULL ? &p->at : NULL;
 	render_person(o, m, tmpls, &p->user, p->dir, false, R_FULL, &plan, d);
 	/* A person whose files fail their checks gets none written. */
@@ -208,6 +209,7 @@ team_recipe(const struct opts *o, struct outroot *r, struct txn *t,
 	plan.txn = t;
 	plan.dry = dry;
 	plan.force = o->force || (dry != NULL && o->check);
+	plan.content_only = dry != NULL && o->check;
 	plan.recipe = o->recipe;
 	plan_add_dir(&plan, o->out_dir, 0755);
 	ok = plan_write(&plan, d, &written, &unchanged) || !plan.io_error;

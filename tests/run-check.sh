@@ -239,13 +239,24 @@ sleep 0.3
 MAILCONF_LOCK_WAIT=0 run 0 "generate --check, a reader holds the root" gen --check
 kill "$lock"
 wait "$lock" 2>/dev/null
-# A mode changed is a change; a manifest gone is the one change.
-chmod 644 dist/fetchmailrc
-run 1 "generate --check, mode" gen --check
-is "$tmp/err" "generate --check, mode" <<EOF
-dist/fetchmailrc: would change
-EOF
+# Modes are not content: a git clone keeps none (install --check, above,
+# does count them). The real run sets them, and --dry-run says so; a
+# manifest gone is the one change.
+chmod 644 dist/fetchmailrc dist/.mailconf-manifest
+run 0 "generate --check, modes as a git clone leaves them" gen --check
+run 0 "generate --dry-run, modes" gen --dry-run
+grep -qx 'would replace dist/fetchmailrc' "$tmp/out" && grep -qx '# dist/fetchmailrc: mode 0644 -> 0600' "$tmp/out" && ok ||
+	{ fail "generate --dry-run does not show the mode it sets"; cat "$tmp/out"; }
 gen -q
+[ "$(stat -c %a dist/fetchmailrc dist/.mailconf-manifest)" = "600
+600" ] && ok || fail "the run after did not set the modes"
+# dist/ is dist: the paths shown have one slash.
+echo "# edited" >>dist/msmtprc
+run 1 "generate --check --out dist/" "$bin" generate "$spec" --email alice@example.com --out dist/ --check
+is "$tmp/err" "generate --check --out dist/" <<EOF
+dist/msmtprc: would change
+EOF
+gen -q --force
 rm dist/.mailconf-manifest
 run 1 "generate --check, no manifest" gen --check
 is "$tmp/err" "generate --check, no manifest" <<EOF
