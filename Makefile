@@ -33,20 +33,21 @@ BUILD_DEPS := build-essential pkg-config libxml2-dev libiniparser-dev libssl-dev
 TEST_DEPS  := libcmocka-dev libxml2-utils clang clang-format python3 \
               thunderbird fetchmail isync msmtp dovecot-imapd dovecot-pop3d \
               python3-aiosmtpd openssl cmark-gfm time nginx-light python3-jinja2 \
-              bind9-utils curl libclang-rt-14-dev apache2 cppcheck npm
+              bind9-utils curl libclang-rt-14-dev apache2 cppcheck npm \
+              debhelper lintian dpkg-dev fakeroot man-db
 
 .PHONY: all run check test asan unit golden errors schema integration import fuzz \
         provision hostile site safety diagnostics check-mode bench \
         consumers e2e apple outlook checklist \
         thunderbird deps test-deps install uninstall format format-check \
-        lint werror analyse unit-bins clean
+        lint werror analyse unit-bins clean deb FORCE
 
 all: $(BUILD)/mailconf
 
 $(BUILD)/mailconf: $(OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
-$(BUILD)/obj/%.o: generator/%.c generator/*.h | $(BUILD)/obj
+$(BUILD)/obj/%.o: generator/%.c generator/*.h $(BUILD)/obj/datadir | $(BUILD)/obj
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/unit/%: tests/unit/%.c tests/unit/*.h $(LIBOBJS) | $(BUILD)/unit
@@ -55,6 +56,13 @@ $(BUILD)/unit/%: tests/unit/%.c tests/unit/*.h $(LIBOBJS) | $(BUILD)/unit
 
 $(BUILD)/obj $(BUILD)/unit:
 	mkdir -p $@
+
+# The data directory is compiled in: the objects are rebuilt when it
+# changes (make install PREFIX=... after a build for another prefix).
+$(BUILD)/obj/datadir: FORCE | $(BUILD)/obj
+	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' >$@
+
+FORCE:
 
 # Installs the Debian packages a target needs, when some are missing
 # (root, or sudo, is needed only then).
@@ -79,7 +87,7 @@ check: test-deps
 	$(MAKE) fuzz FUZZ_TIME=$(CHECK_FUZZ_TIME)
 
 test: all unit golden errors schema integration thunderbird import consumers e2e \
-      apple outlook checklist provision hostile site safety diagnostics check-mode
+      apple outlook checklist provision hostile site safety diagnostics check-mode deb
 
 unit: $(UNITBINS)
 	@tests/run-unit.sh $(UNITBINS)
@@ -141,6 +149,11 @@ check-mode: all
 site: all
 	@tests/run-site.sh $(BUILD)/mailconf
 
+# The Debian package, built from a copy of the tree into build/deb,
+# through lintian, unpacked and (as root) installed and run from /.
+deb: all
+	@tests/run-deb.sh $(BUILD)/mailconf
+
 # Not part of check: 100,000 domains and 10,000 users against the cp -r
 # floor and Jinja2 (tests/bench/run.sh); fails when a target is missed.
 bench: all
@@ -188,15 +201,19 @@ $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.c tests/fuzz/fuzz.h 
 install:
 	$(MAKE) BUILD=build/install DATADIR=$(PREFIX)/share/mailconf all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mailconf/templates \
-	    $(DESTDIR)$(PREFIX)/share/mailconf/presets $(DESTDIR)$(PREFIX)/share/man/man1
+	    $(DESTDIR)$(PREFIX)/share/mailconf/presets $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/doc/mailconf
 	install -m 0755 build/install/mailconf $(DESTDIR)$(PREFIX)/bin/mailconf
 	install -m 0644 templates/*.mustache $(DESTDIR)$(PREFIX)/share/mailconf/templates/
 	install -m 0644 presets/*.ini $(DESTDIR)$(PREFIX)/share/mailconf/presets/
 	install -m 0644 mailconf.1 $(DESTDIR)$(PREFIX)/share/man/man1/mailconf.1
+	install -m 0644 docs/spec.md $(DESTDIR)$(PREFIX)/share/doc/mailconf/spec.md
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/mailconf $(DESTDIR)$(PREFIX)/share/man/man1/mailconf.1
 	rm -rf $(DESTDIR)$(PREFIX)/share/mailconf
+	rm -f $(DESTDIR)$(PREFIX)/share/doc/mailconf/spec.md
+	-rmdir $(DESTDIR)$(PREFIX)/share/doc/mailconf
 
 format:
 	clang-format -i generator/*.[ch] $(wildcard tests/unit/*.[ch] tests/fuzz/*.[ch])
